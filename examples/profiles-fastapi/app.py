@@ -1,0 +1,107 @@
+"""profiles: a FastAPI service on DynamoDB with the classic authorization flaws (do not deploy).
+
+Each route is marked `# NOT OK:` with the flaw authgate must find, or `# OK:`.
+"""
+
+import os
+import time
+
+import boto3
+import jwt
+from boto3.dynamodb.conditions import Attr, Key
+from fastapi import Depends, FastAPI, Header, HTTPException, Request
+
+app = FastAPI(title="profiles")
+ddb = boto3.resource("dynamodb")
+profiles = ddb.Table(os.environ.get("PROFILES_TABLE", "profiles"))
+posts = ddb.Table(os.environ.get("POSTS_TABLE", "posts"))
+SECRET = os.environ["JWT_SECRET"]
+
+
+def current_user(authorization: str = Header(default="")) -> dict:
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPException(401, "missing token")
+    try:
+        return jwt.decode(token, SECRET, algorithms=["HS256"])
+    except jwt.PyJWTError:
+        raise HTTPException(401, "invalid token") from None
+
+
+@app.post("/login")
+def login(body: dict):
+    # OK for the skeleton: issues a token; the authentication attacks come later
+    rows = profiles.query(IndexName="by_email", KeyConditionExpression=Key("email").eq(body.get("email", "")))
+    user = (rows.get("Items") or [None])[0]
+    if not user:
+        raise HTTPException(401, "bad credentials")
+    token = jwt.encode({"sub": user["user_id"], "exp": int(time.time()) + 900}, SECRET, algorithm="HS256")
+    return {"access_token": token}
+
+
+@app.get("/users/{user_id}/profile")
+def get_profile(user_id: str, user: dict = Depends(current_user)):
+    # NOT OK: bola.read - no check that user_id is the caller; exposure - returns the password hash
+    item = profiles.get_item(Key={"user_id": user_id}).get("Item")
+    if not item:
+        raise HTTPException(404, "not found")
+    return item
+
+
+@app.put("/users/{user_id}/profile")
+def put_profile(user_id: str, body: dict, user: dict = Depends(current_user)):
+    # NOT OK: bola.write - writes anyone's profile; mass-assignment - every body field lands in the item
+    names, values, sets = {}, {}, []
+    for i, (k, v) in enumerate(body.items()):
+        names[f"#f{i}"], values[f":v{i}"] = k, v
+        sets.append(f"#f{i} = :v{i}")
+    if not sets:
+        raise HTTPException(400, "empty body")
+    profiles.update_item(Key={"user_id": user_id}, UpdateExpression="SET " + ", ".join(sets),
+                         ExpressionAttributeNames=names, ExpressionAttributeValues=values)
+    return {"updated": user_id}
+
+
+@app.get("/profiles")
+def list_profiles():
+    # NOT OK: authn.missing - no authentication at all, and a Scan of every profile
+    return {"profiles": [{"user_id": p["user_id"], "display_name": p.get("display_name")}
+                         for p in profiles.scan()["Items"]]}
+
+
+@app.get("/admin/stats")
+def admin_stats(user: dict = Depends(current_user)):
+    # NOT OK: bfla - any signed-in user gets the admin statistics (no role check)
+    items = profiles.scan()["Items"]
+    return {"profiles": len(items), "emails": sorted(p.get("email", "") for p in items)}
+
+
+@app.get("/posts")
+def posts_by_topic(topic: str = "cats", user: dict = Depends(current_user)):
+    # NOT OK: bola.list - Query on the by_topic GSI without owner scoping returns everyone's posts
+    return posts.query(IndexName="by_topic", KeyConditionExpression=Key("topic").eq(topic))["Items"]
+
+
+@app.get("/me/posts")
+def my_posts(user: dict = Depends(current_user)):
+    # NOT OK: bola.filter-scoped - Scans every owner's posts, filters on the owner afterwards
+    return posts.scan(FilterExpression=Attr("owner_id").eq(user["sub"]))["Items"]
+
+
+@app.delete("/users/{user_id}/posts/{post_id}")
+def delete_post(user_id: str, post_id: str, user: dict = Depends(current_user)):
+    # NOT OK: bola.write - deletes anyone's post
+    posts.delete_item(Key={"owner_id": user_id, "post_id": post_id})
+    return {"deleted": post_id}
+
+
+@app.get("/users/{user_id}/notes/{note_id}")
+def get_note(user_id: str, note_id: str, request: Request, user: dict = Depends(current_user)):
+    # NOT OK: errors - the DynamoDB error (table, key schema) goes back to the client
+    if user["sub"] != user_id:
+        raise HTTPException(403, "forbidden")
+    try:
+        item = posts.get_item(Key={"owner_id": user_id, "post_id": note_id}).get("Item")
+    except Exception as e:  # noqa: BLE001
+        return {"error": str(e), "table": posts.name}
+    return item or {}

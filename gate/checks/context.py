@@ -1,0 +1,179 @@
+"""The one object every check probes through: identities, operations, fixtures, evidence, restore.
+
+Checks never build an httpx client or a boto3 client of their own, so timeouts, identities,
+redaction and recording are never bypassed (Schemathesis keeps its auth in one transport too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gate.config import Config, TableConfig
+from gate.dynamo import snapshot
+from gate.dynamo.fixtures import OwnedItem
+from gate.dynamo.recorder import DynamoCall, Recorder
+from gate.findings import CheckMeta, Evidence, Finding
+from gate.identities import Identity
+from gate.openapi import Operation
+from gate.probe import Exchange, Prober, redact_text
+
+ID_LIKE = re.compile(r"(^|_)(id|uid|sub|owner|user|username|account|email)$", re.I)
+
+
+@dataclass
+class ScanContext:
+    cfg: Config
+    root: Path
+    operations: list[Operation]
+    identities: dict[str, Identity]
+    prober: Prober
+    recorder: Recorder | None
+    ddb: Any  # boto3 client of the gate (never the service's)
+    tables: list[TableConfig]
+    owned: list[OwnedItem]
+    seeded: snapshot.Snapshot
+    secret: str | None
+    excluded: set[str] = field(default_factory=set)
+    service_logs: Any = None  # callable -> list[str]
+    extra_redactions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # things a check could not do (shown in the report)
+    scratch: dict[str, Any] = field(default_factory=dict)  # results shared between families (access profile)
+
+    # -- selection -------------------------------------------------------------------------
+    def enabled(self, check_id: str) -> bool:
+        return check_id not in self.excluded
+
+    @property
+    def regular(self) -> list[Identity]:
+        return [i for i in self.identities.values() if not i.privileged]
+
+    @property
+    def privileged(self) -> list[Identity]:
+        return [i for i in self.identities.values() if i.privileged]
+
+    def pairs(self) -> list[tuple[Identity, Identity]]:
+        """(attacker, victim) pairs of distinct identities that own fixtures."""
+        owners = {o.owner for o in self.owned if o.owner}
+        ids = sorted(self.identities.values(), key=lambda i: i.privileged)  # regular victims first
+        return [(a, v) for a in ids for v in ids if a.name != v.name and v.name in owners]
+
+    @staticmethod
+    def roles(attacker: Identity | None, victim: Identity | None = None) -> str:
+        def kind(i: Identity | None) -> str:
+            return "anonymous" if i is None else ("privileged" if i.privileged else "regular")
+
+        return kind(attacker) if victim is None else f"{kind(attacker)}->{kind(victim)}"
+
+    # -- fixtures and paths -----------------------------------------------------------------
+    def items_of(self, identity: Identity | str) -> list[OwnedItem]:
+        name = identity if isinstance(identity, str) else identity.name
+        return [o for o in self.owned if o.owner == name]
+
+    def param_value(self, param: str, identity: Identity) -> Any | None:
+        """The value of `param` that addresses `identity`'s own data, from its fixtures."""
+        for item in self.items_of(identity):
+            if param in item.item:
+                return item.item[param]
+        if ID_LIKE.search(param):
+            return identity.sub
+        return None
+
+    def path_for(self, op: Operation, owner: Identity) -> str | None:
+        """`op.path` filled with `owner`'s values; None when some parameter has no value."""
+        path = op.path
+        for p in op.path_params:
+            v = self.param_value(p, owner)
+            if v is None:
+                return None
+            path = path.replace("{" + p + "}", str(v))
+        return path
+
+    def sample_path(self, op: Operation) -> str:
+        """A path for probes that do not care whose data it is (first identity with values)."""
+        for ident in self.identities.values():
+            p = self.path_for(op, ident)
+            if p is not None:
+                return p
+        return re.sub(r"{[^}]+}", "authgate-probe", op.path)
+
+    # -- evidence ---------------------------------------------------------------------------
+    def redactions(self) -> list[str]:
+        out = [self.secret or "", *list(self.extra_redactions)]
+        for i in self.identities.values():
+            out += [i.token or "", i.password or "", i.api_key or "", *i.cookies.values()]
+        return [s for s in out if s]
+
+    def redact(self, text: str) -> str:
+        return redact_text(text, self.redactions())
+
+    def evidence(
+        self,
+        ex: Exchange | None = None,
+        *,
+        calls: list[DynamoCall] | None = None,
+        changes: list[dict[str, Any]] | None = None,
+        notes: list[str] | None = None,
+        log: list[str] | None = None,
+        code: dict[str, Any] | None = None,
+    ) -> Evidence:
+        red = self.redactions()
+        dcalls = calls if calls is not None else (ex.calls if ex else [])
+        return Evidence(
+            request=ex.request_evidence(red) if ex else None,
+            response=ex.response_evidence(red) if ex else None,
+            dynamodb_calls=[c.to_dict() for c in dcalls],
+            item_changes=list(changes or []),
+            notes=list(notes or []),
+            log=list(log or []),
+            code=code,
+        )
+
+    def finding(self, meta: CheckMeta, op: Operation | None, *, message: str, evidence: Evidence, **kw: Any) -> Finding:
+        if op is not None:
+            kw.setdefault("method", op.method)
+            kw.setdefault("route", op.path)
+            kw.setdefault("file", op.file)
+            kw.setdefault("line", op.line)
+        return meta.finding(message=message, evidence=evidence, **kw)
+
+    # -- destructive probes ---------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def mutation(self) -> AsyncIterator[tuple[int, list[dict[str, Any]]]]:
+        """Hold every lane, run the probe(s) in the block, diff the tables, restore the seed.
+
+        Yields (lane, changes); `changes` is filled when the block exits. Every probe inside
+        starts from the seeded data, so results never depend on the order of probes.
+        """
+        changes: list[dict[str, Any]] = []
+        async with self.prober.exclusive() as lane:
+            try:
+                yield lane, changes
+            finally:
+                after = await asyncio.to_thread(snapshot.take, self.ddb, self.tables)
+                changes.extend(snapshot.diff(self.seeded, after, self.tables))
+                if changes:
+                    await asyncio.to_thread(snapshot.restore, self.ddb, self.tables, self.seeded, after)
+
+    def owner_of(self, table: str | None, item: dict[str, Any]) -> str | None:
+        """Which identity owns an item (by the fixture with the same key)."""
+        for o in self.owned:
+            if o.table == table and o.key and all(item.get(k) == v for k, v in o.key.items()):
+                return o.owner
+        return None
+
+    def owned_by_values(self, values: list[Any], table: str | None = None) -> set[str]:
+        """Identities whose fixture key values appear among `values` (e.g. a call's key values)."""
+        vals = {str(v) for v in values}
+        owners = set()
+        for o in self.owned:
+            if o.owner and (table is None or o.table == table) and o.key:
+                pk = str(next(iter(o.key.values())))
+                if pk in vals:
+                    owners.add(o.owner)
+        return owners

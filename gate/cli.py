@@ -1,0 +1,248 @@
+"""`authgate`: scan · baseline · merge · schema · comment · demo.
+
+Exit codes: 0 pass, 1 fail, 2 could not scan (bad config, service did not start, a check broke).
+No traceback reaches the user for an expected problem: one clear line per problem instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from gate import __version__
+from gate.config import ConfigError, config_schema, load_config
+from gate.console import Console
+from gate.errors import ScanError
+from gate.result import ScanResult
+from gate.scoring import Verdict
+
+EXIT_ERROR = 2
+
+
+def _sigterm(signum: int, frame: FrameType | None) -> None:
+    # Turn SIGTERM into SystemExit so every `finally` runs: no orphan JVM or service.
+    raise SystemExit(128 + signum)
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected i/n, e.g. 1/2") from None
+    if not 1 <= i <= n:
+        raise argparse.ArgumentTypeError("expected 1 <= i <= n")
+    return i, n
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="authgate",
+        description="Attack the authentication and authorization of "
+        "a DynamoDB-backed API service and gate the pull request on the result.",
+    )
+    p.add_argument("--version", action="version", version=f"authgate {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def scan_args(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("target", nargs="?", default=".", help="service directory holding .authgate.yml")
+        sp.add_argument("--config", help="config file (default: TARGET/.authgate.yml)")
+        sp.add_argument("--threshold", type=int, help="minimum gate score (overrides gate.threshold)")
+        sp.add_argument(
+            "--fail-on",
+            choices=["info", "low", "medium", "high", "critical"],
+            help="a new finding at or above this severity fails (overrides gate.fail_on)",
+        )
+        sp.add_argument("--baseline", help="baseline file (default: TARGET/<gate.baseline>)")
+        sp.add_argument("--shard", type=_shard, help="scan shard i of n (operations split by a stable hash)")
+        sp.add_argument("--quiet", action="store_true", help="print only the verdict line")
+
+    s = sub.add_parser("scan", help="scan a service and decide the gate")
+    scan_args(s)
+    s.add_argument("--format", default="json", help="format of --output: json, markdown, sarif, annotations")
+    s.add_argument("--output", help="report path (default: authgate-report.json, or stdout for '-')")
+    s.add_argument("--sarif", help="also write SARIF here")
+    s.add_argument("--markdown", help="also write the Markdown summary here")
+    s.add_argument("--no-baseline", action="store_true", help="ignore the baseline file")
+
+    b = sub.add_parser("baseline", help="scan and write the baseline of accepted findings")
+    scan_args(b)
+    b.add_argument("--output", help="baseline path (default: TARGET/<gate.baseline>)")
+
+    m = sub.add_parser("merge", help="merge the JSON reports of shards into one verdict")
+    m.add_argument("reports", nargs="+")
+    m.add_argument("--output", default="authgate-report.json")
+    m.add_argument("--format", default="json")
+
+    sc = sub.add_parser("schema", help="print the JSON Schema of .authgate.yml (or of the report)")
+    sc.add_argument("--report", action="store_true", help="the JSON report's schema instead")
+
+    c = sub.add_parser("comment", help="post the PR comment and check run from a JSON report (workflow_run)")
+    c.add_argument("--report", required=True)
+
+    d = sub.add_parser("demo", help="scan the bundled vulnerable example")
+    d.add_argument("--fixed", action="store_true")
+    return p
+
+
+def _config_path(args: argparse.Namespace) -> tuple[Path, Path]:
+    root = Path(args.target).resolve()
+    cfg_path = Path(args.config).resolve() if args.config else root / ".authgate.yml"
+    if not root.is_dir():
+        raise ConfigError([f"{args.target}: no such directory"])
+    return root, cfg_path
+
+
+def _error_result(target: str, message: str) -> ScanResult:
+    verdict = Verdict(score=0, gate_score=0, grade="F", verdict="error", reasons=[message])
+    return ScanResult(
+        service=target,
+        findings=[],
+        fixed=[],
+        verdict=verdict,
+        threshold=0,
+        fail_on="high",
+        duration_s=0.0,
+        complete=False,
+    )
+
+
+def _write(fmt: str, result: ScanResult, path: str) -> None:
+    from gate.report import renderer
+
+    text = renderer(fmt)(result)
+    if path == "-":
+        sys.stdout.write(text)
+    else:
+        Path(path).write_text(text, encoding="utf-8")
+
+
+def _run_scan(args: argparse.Namespace, console: Console, use_baseline: bool = True) -> ScanResult:
+    from gate.scan import Options, scan
+
+    root, cfg_path = _config_path(args)
+    cfg = load_config(cfg_path)
+    opts = Options(
+        shard=args.shard,
+        threshold=args.threshold,
+        fail_on=args.fail_on,
+        baseline=Path(args.baseline).resolve() if args.baseline else None,
+        use_baseline=use_baseline,
+    )
+    console.header(args.target)
+    return scan(root, cfg, console, opts, target=args.target)
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    console = Console(quiet=args.quiet)
+    fmt = args.format
+    output = args.output or ("authgate-report.json" if fmt == "json" else f"authgate-report.{fmt}")
+    try:
+        result = _run_scan(args, console, use_baseline=not args.no_baseline)
+    except ConfigError as exc:
+        for line in exc.problems:
+            print(f"authgate: config: {line}", file=sys.stderr)
+        return EXIT_ERROR
+    except ScanError as exc:
+        console.error(exc.message, exc.details)
+        result = _error_result(args.target, exc.message)
+        _write(fmt, result, output)
+        return EXIT_ERROR
+    try:
+        _write(fmt, result, output)
+        if args.sarif:
+            _write("sarif", result, args.sarif)
+        if args.markdown:
+            _write("markdown", result, args.markdown)
+    except ValueError as exc:
+        print(f"authgate: --format: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        print(f"authgate: cannot write the report: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    console.result(result, None if output == "-" else output)
+    return result.verdict.exit_code
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    from gate import baseline
+
+    console = Console(quiet=args.quiet)
+    try:
+        result = _run_scan(args, console, use_baseline=False)
+        root, _ = _config_path(args)
+        cfg = load_config(Path(args.config).resolve() if args.config else root / ".authgate.yml")
+    except ConfigError as exc:
+        for line in exc.problems:
+            print(f"authgate: config: {line}", file=sys.stderr)
+        return EXIT_ERROR
+    except ScanError as exc:
+        console.error(exc.message, exc.details)
+        return EXIT_ERROR
+    if not result.complete:
+        console.error("the scan did not complete; no baseline written", result.verdict.reasons)
+        return EXIT_ERROR
+    path = Path(args.output) if args.output else root / cfg.gate.baseline
+    previous = baseline.load(path) if path.exists() else None
+    path.write_text(baseline.render(result.findings, previous), encoding="utf-8")
+    console.line(f"  wrote {path}: {len(result.findings)} accepted findings (add a reason to each entry)")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    if args.report:
+        from gate.report.json_report import SCHEMA_PATH
+
+        sys.stdout.write(SCHEMA_PATH.read_text(encoding="utf-8"))
+    else:
+        sys.stdout.write(json.dumps(config_schema(), indent=2, sort_keys=True) + "\n")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    here = Path(__file__).resolve().parent.parent / "examples"
+    target = here / ("profiles-fastapi-fixed" if args.fixed else "profiles-fastapi")
+    if not target.is_dir():
+        print("authgate: demo: the examples/ folder is not installed (run from a checkout)", file=sys.stderr)
+        return EXIT_ERROR
+    ns = argparse.Namespace(
+        target=str(target),
+        config=None,
+        threshold=None,
+        fail_on=None,
+        baseline=None,
+        shard=None,
+        quiet=False,
+        format="json",
+        output=None,
+        sarif=None,
+        markdown=None,
+        no_baseline=False,
+    )
+    return cmd_scan(ns)
+
+
+def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _sigterm)
+    args = _parser().parse_args(argv)
+    handlers = {"scan": cmd_scan, "baseline": cmd_baseline, "schema": cmd_schema, "demo": cmd_demo}
+    try:
+        if args.command == "merge":
+            from gate.merge import cmd_merge
+
+            return cmd_merge(args)
+        if args.command == "comment":
+            from gate.github import cmd_comment
+
+            return cmd_comment(args)
+        return handlers[args.command](args)
+    except KeyboardInterrupt:
+        print("authgate: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

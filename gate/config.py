@@ -1,0 +1,275 @@
+"""`.authgate.yml` (version 1): pydantic models of the whole contract in DESIGN.md.
+
+Unknown keys are errors (a typo must name the key, never be ignored). `load_config` turns every
+problem into a `ConfigError` holding one line per problem (`identities.bob.sub: Field required`);
+the CLI prints them and exits 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+KeyType = Literal["S", "N", "B"]
+Severity = Literal["info", "low", "medium", "high", "critical"]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; `problems` holds one human line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServiceConfig(Strict):
+    command: str | None = Field(None, description="Command that starts the service; {port} is filled in.")
+    url: str | None = Field(None, description="Base URL of a service that is already running (instead of command).")
+    workdir: str = Field(".", description="Working directory of the service, relative to the config file.")
+    install: str | None = Field(None, description="Command run once before the service starts.")
+    env: dict[str, str] = Field(default_factory=dict, description="Extra environment for the service.")
+    ready: str = Field("/openapi.json", description="URL path polled until it answers (any status below 500).")
+    startup_timeout: float = Field(30, gt=0, le=600, description="Seconds to wait for `ready`.")
+    instances: int = Field(
+        1,
+        ge=1,
+        le=8,
+        description="Service processes started side by side; each has its own recorder port, so DynamoDB calls "
+        "are attributed to the exact probe even when probes run in parallel.",
+    )
+
+    @model_validator(mode="after")
+    def _command_or_url(self) -> ServiceConfig:
+        if not self.command and not self.url:
+            raise ValueError("give service.command (the gate starts it) or service.url (already running)")
+        if self.command and self.url:
+            raise ValueError("give service.command or service.url, not both")
+        if self.command and "{port}" not in self.command:
+            raise ValueError("service.command must contain {port}: the gate picks a free port")
+        return self
+
+
+class IndexConfig(Strict):
+    name: str
+    key: dict[str, KeyType] = Field(description="Partition key, then optional sort key: {attr: S|N|B}.")
+
+    @field_validator("key")
+    @classmethod
+    def _key_size(cls, v: dict[str, KeyType]) -> dict[str, KeyType]:
+        if not 1 <= len(v) <= 2:
+            raise ValueError("a key has a partition key and at most one sort key")
+        return v
+
+
+class TableConfig(IndexConfig):
+    indexes: list[IndexConfig] = Field(default_factory=list, description="Global secondary indexes.")
+
+
+class DynamoConfig(Strict):
+    endpoint: str | None = Field(None, description="An existing DynamoDB(-Local) endpoint; default: embedded.")
+    tables: list[TableConfig] = Field(default_factory=list)
+    template: str | None = Field(None, description="CloudFormation/SAM template to read tables from.")
+
+
+class JwtConfig(Strict):
+    secret_env: str = Field("JWT_SECRET", description="Env var through which the gate hands the service its secret.")
+    algorithm: Literal["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256"] = "HS256"
+    subject_claim: str = "sub"
+    public_key_env: str | None = Field(None, description="For RS*/ES*: env var with the public key (PEM).")
+    private_key_env: str | None = Field(None, description="For RS*/ES*: env var with the private key (PEM).")
+    expires_in: int = Field(900, gt=0, description="Lifetime in seconds of the tokens the gate mints.")
+
+
+class LoginConfig(Strict):
+    path: str = "/login"
+    method: Literal["POST", "PUT"] = "POST"
+    body: dict[str, Any] = Field(default_factory=lambda: {"email": "{email}", "password": "{password}"})
+    form: bool = Field(False, description="Send the body form-encoded instead of JSON.")
+    token: str = Field("access_token", description="Dotted path to the token in the JSON answer.")
+    cookie: str | None = Field(None, description="Take the token from this cookie instead.")
+    reset_path: str | None = Field(None, description="Password-reset route (enumeration check).")
+    reset_body: dict[str, Any] = Field(default_factory=lambda: {"email": "{email}"})
+
+
+class LogoutConfig(Strict):
+    path: str = "/logout"
+    method: Literal["POST", "GET", "DELETE"] = "POST"
+
+
+class ApiKeyConfig(Strict):
+    header: str = "X-Api-Key"
+
+
+class PasswordHashConfig(Strict):
+    command: str | None = Field(None, description="Command reading the password on stdin, printing the hash.")
+    callable: str | None = Field(None, description="module:function computing the stored hash (run in a subprocess).")
+    attribute: str = Field("password_hash", description="Item attribute that stores the hash.")
+
+
+class AuthConfig(Strict):
+    header: str = "Authorization"
+    scheme: str = "Bearer"
+    jwt: JwtConfig | None = None
+    login: LoginConfig | None = None
+    logout: LogoutConfig | None = None
+    api_key: ApiKeyConfig | None = None
+    password_hash: PasswordHashConfig | None = None
+
+
+class IdentityConfig(Strict):
+    sub: str = Field(description="Subject: the value of the subject claim, usually the owner key of its items.")
+    email: str | None = None
+    password: str | None = None
+    claims: dict[str, Any] = Field(default_factory=dict, description="Extra claims in minted tokens.")
+    role: str | None = Field(None, description="A role marks a privileged identity (bfla).")
+    api_key: str | None = None
+
+
+class FixtureConfig(Strict):
+    table: str
+    owner: str | None = Field(None, description="Identity that owns this item (bola).")
+    item: dict[str, Any]
+
+
+class RateLimitConfig(Strict):
+    path: str = "/login"
+    attempts: int = Field(30, ge=3, le=500)
+    seconds: float = Field(5.0, gt=0, le=60, description="Time budget of the attempts.")
+
+
+class ChecksConfig(Strict):
+    exclude: list[str] = Field(default_factory=list, description="Check ids or families to skip.")
+    rate_limit: RateLimitConfig = Field(default_factory=RateLimitConfig)
+    public: list[str] = Field(
+        default_factory=list,
+        description="Operations meant to be anonymous (`GET /health`, globs allowed); the login route always is.",
+    )
+    admin_paths: list[str] = Field(
+        default_factory=list, description="Extra route templates only privileged identities may call."
+    )
+
+
+class GateConfig(Strict):
+    threshold: int = Field(80, ge=0, le=100, description="Minimum gate score to pass.")
+    fail_on: Severity = Field("high", description="A new finding at or above this severity fails the gate.")
+    baseline: str = Field(".authgate-baseline.json", description="Accepted findings, by fingerprint.")
+
+
+class Config(Strict):
+    version: Literal[1]
+    service: ServiceConfig
+    openapi: str | None = Field("/openapi.json", description="URL path on the service, or a file in the repo.")
+    dynamodb: DynamoConfig = Field(default_factory=DynamoConfig)
+    auth: AuthConfig = Field(default_factory=AuthConfig)
+    identities: dict[str, IdentityConfig]
+    fixtures: list[FixtureConfig] = Field(default_factory=list)
+    checks: ChecksConfig = Field(default_factory=ChecksConfig)
+    gate: GateConfig = Field(default_factory=GateConfig)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Config:
+        problems: list[str] = []
+        if len(self.identities) < 2:
+            problems.append("identities: at least two identities are needed (one to attack the other)")
+        tables = {t.name: t for t in self.dynamodb.tables}
+        for i, fx in enumerate(self.fixtures):
+            if fx.owner is not None and fx.owner not in self.identities:
+                problems.append(f"fixtures.{i}.owner: unknown identity {fx.owner!r}")
+            table = tables.get(fx.table)
+            if table is None:
+                if self.dynamodb.tables:
+                    problems.append(f"fixtures.{i}.table: unknown table {fx.table!r}")
+                continue
+            missing = [k for k in table.key if k not in fx.item]
+            if missing:
+                problems.append(f"fixtures.{i}.item: missing key attribute {', '.join(missing)}")
+        if self.auth.api_key:
+            for name, ident in self.identities.items():
+                if not ident.api_key:
+                    problems.append(f"identities.{name}.api_key: required with auth.api_key")
+        if self.auth.login:
+            for name, ident in self.identities.items():
+                if ident.password is None:
+                    problems.append(f"identities.{name}.password: required with auth.login")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def privileged(self) -> list[str]:
+        return [n for n, i in self.identities.items() if i.role]
+
+    @property
+    def regular(self) -> list[str]:
+        return [n for n, i in self.identities.items() if not i.role]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (a second `service:` silently winning is a trap)."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _format_error(err: dict[str, Any]) -> list[str]:
+    loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "value_error" and "; " in msg:
+        return [m if ":" in m.split(" ")[0] else f"{loc}: {m}" for m in msg.split("; ")]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key (not in the authgate config schema)"
+    return [f"{loc}: {msg}" if loc else msg]
+
+
+def parse_config(data: Any, source: str = ".authgate.yml") -> Config:
+    if not isinstance(data, dict):
+        raise ConfigError([f"{source}: the file must hold a mapping (version: 1, service: ..., ...)"])
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        lines: list[str] = []
+        for err in exc.errors(include_url=False):
+            lines.extend(_format_error(dict(err)))
+        raise ConfigError(lines) from None
+
+
+def load_config(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such file (authgate reads .authgate.yml; --config names another)"]) from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
+    try:
+        data = yaml.load(text, Loader=_LineLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+        raise ConfigError([f"{path}: YAML error at {where}: {exc.problem or exc.context}"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path}: YAML error: {exc}"]) from None
+    return parse_config(data, str(path))
+
+
+def config_schema() -> dict[str, Any]:
+    schema = Config.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "authgate configuration (.authgate.yml, version 1)"
+    return schema

@@ -1,0 +1,1 @@
+"""DynamoDB Local lifecycle, tables, fixtures, item snapshots and the call recorder."""

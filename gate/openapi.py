@@ -1,0 +1,140 @@
+"""Operations from the service's OpenAPI document (FastAPI serves one at /openapi.json)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from gate.errors import ScanError
+
+METHODS = ("get", "post", "put", "patch", "delete")
+PARAM_RE = re.compile(r"{([^}/]+)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    method: str  # upper case
+    path: str  # route template, `{param}` syntax
+    path_params: tuple[str, ...] = ()
+    query_params: tuple[str, ...] = ()
+    body_fields: tuple[str, ...] = ()  # top-level properties of the JSON request body
+    required_fields: tuple[str, ...] = ()
+    body_types: tuple[tuple[str, str], ...] = ()  # (field, JSON Schema type)
+    security: bool | None = None  # True: spec requires auth; False: spec says none; None: spec is silent
+    tags: tuple[str, ...] = ()
+    summary: str = ""
+    file: str | None = None
+    line: int | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def has_body(self) -> bool:
+        return self.method in ("POST", "PUT", "PATCH")
+
+
+@dataclass(slots=True)
+class Spec:
+    operations: list[Operation] = field(default_factory=list)
+    source: str = ""
+
+
+def _resolve(doc: dict[str, Any], node: Any) -> Any:
+    for _ in range(20):
+        if isinstance(node, dict) and "$ref" in node and isinstance(node["$ref"], str):
+            ref = node["$ref"]
+            if not ref.startswith("#/"):
+                return {}
+            cur: Any = doc
+            for part in ref[2:].split("/"):
+                cur = cur.get(part, {}) if isinstance(cur, dict) else {}
+            node = cur
+        else:
+            return node
+    return node
+
+
+def _body_schema(doc: dict[str, Any], op: dict[str, Any]) -> dict[str, Any]:
+    content = (_resolve(doc, op.get("requestBody")) or {}).get("content") or {}
+    for ctype in ("application/json", *content.keys()):
+        if ctype in content:
+            schema = _resolve(doc, content[ctype].get("schema") or {})
+            for combo in ("allOf", "anyOf", "oneOf"):
+                if combo in schema and isinstance(schema[combo], list):
+                    merged: dict[str, Any] = {"properties": {}, "required": []}
+                    for part in schema[combo]:
+                        part = _resolve(doc, part)
+                        merged["properties"].update(part.get("properties") or {})
+                        merged["required"].extend(part.get("required") or [])
+                    return merged
+            return schema
+    return {}
+
+
+def parse(doc: dict[str, Any], source: str = "") -> Spec:
+    if not isinstance(doc, dict) or not isinstance(doc.get("paths"), dict):
+        raise ScanError(f"openapi: {source or 'the document'} has no `paths`: not an OpenAPI document")
+    global_security = bool(doc.get("security"))
+    ops: list[Operation] = []
+    for path, item in sorted(doc["paths"].items()):
+        if not isinstance(item, dict):
+            continue
+        shared = [_resolve(doc, p) for p in item.get("parameters") or []]
+        for method in METHODS:
+            op = item.get(method)
+            if not isinstance(op, dict):
+                continue
+            params = shared + [_resolve(doc, p) for p in op.get("parameters") or []]
+            schema = _body_schema(doc, op)
+            props = {k: _resolve(doc, v) for k, v in (schema.get("properties") or {}).items()}
+            sec = op.get("security")
+            security: bool | None = bool(sec) if sec is not None else (True if global_security else None)
+            ops.append(
+                Operation(
+                    method=method.upper(),
+                    path=path,
+                    path_params=tuple(PARAM_RE.findall(path)),
+                    query_params=tuple(p["name"] for p in params if p.get("in") == "query" and "name" in p),
+                    body_fields=tuple(props),
+                    required_fields=tuple(schema.get("required") or ()),
+                    body_types=tuple((k, str(v.get("type", "string"))) for k, v in props.items()),
+                    security=security,
+                    tags=tuple(op.get("tags") or ()),
+                    summary=str(op.get("summary") or op.get("operationId") or ""),
+                )
+            )
+    return Spec(operations=ops, source=source)
+
+
+def load(location: str, root: Path, base_url: str | None) -> Spec:
+    """`location` is a URL path on the service (`/openapi.json`) or a file relative to `root`."""
+    candidate = root / location.lstrip("/")
+    if not location.startswith("/") or (candidate.is_file() and not base_url):
+        path = root / location
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ScanError(f"openapi: cannot read {path}: {exc.strerror}") from None
+        doc = yaml.safe_load(text) if path.suffix in (".yml", ".yaml") else json.loads(text)
+        return parse(doc, str(location))
+    if base_url is None:
+        raise ScanError("openapi: a URL path needs a running service")
+    try:
+        r = httpx.get(base_url + location, timeout=10)
+    except httpx.HTTPError as exc:
+        raise ScanError(f"openapi: GET {location} failed: {exc}") from None
+    if r.status_code != 200:
+        raise ScanError(f"openapi: GET {location} answered {r.status_code}", [r.text[:300]])
+    try:
+        doc = r.json()
+    except ValueError:
+        doc = yaml.safe_load(r.text)
+    return parse(doc, location)

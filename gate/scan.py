@@ -1,0 +1,277 @@
+"""One scan, start to finish: database, service, operations, identities, checks, verdict.
+
+Everything started here is stopped in `finally` (exception, Ctrl-C, SIGTERM turned into
+SystemExit by the CLI). Any failure to set up is a ScanError: the CLI reports "could not scan"
+and exits 2, never a pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from gate import baseline as baseline_mod
+from gate import checks as checks_mod
+from gate import openapi, scoring
+from gate.checks.context import ScanContext
+from gate.config import Config, TableConfig
+from gate.console import Console
+from gate.dynamo import fixtures, local, snapshot, tables
+from gate.dynamo.client import dynamodb_client
+from gate.dynamo.recorder import Recorder
+from gate.errors import ScanError
+from gate.findings import Finding, Severity
+from gate.identities import Identity, minted_identities, new_secret
+from gate.probe import Prober
+from gate.result import Phase, ScanResult
+
+
+@dataclass
+class Options:
+    shard: tuple[int, int] | None = None  # (i, n), 1-based
+    threshold: int | None = None
+    fail_on: str | None = None
+    baseline: Path | None = None
+    use_baseline: bool = True
+
+
+@dataclass
+class _Run:
+    """Resources of one scan, stopped in reverse order."""
+
+    stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    phases: list[Phase] = field(default_factory=list)
+
+
+def _in_shard(op_id: str, shard: tuple[int, int] | None) -> bool:
+    if shard is None:
+        return True
+    i, n = shard
+    return zlib.crc32(op_id.encode()) % n == i - 1
+
+
+@contextlib.contextmanager
+def _phase(run: _Run, console: Console, name: str) -> Iterator[dict[str, Any]]:
+    info: dict[str, Any] = {"detail": "", "name": name}
+    t0 = time.monotonic()
+    console.phase_start(name)
+    try:
+        yield info
+    except BaseException:
+        run.phases.append(Phase(info["name"], time.monotonic() - t0, info["detail"], ok=False))
+        console.phase_done(info["name"], time.monotonic() - t0, "failed", ok=False)
+        raise
+    run.phases.append(Phase(info["name"], time.monotonic() - t0, info["detail"]))
+    console.phase_done(info["name"], time.monotonic() - t0, info["detail"])
+
+
+def _tables(cfg: Config, root: Path) -> list[TableConfig]:
+    out = list(cfg.dynamodb.tables)
+    if cfg.dynamodb.template:
+        known = {t.name for t in out}
+        out += [t for t in tables.tables_from_template(root / cfg.dynamodb.template) if t.name not in known]
+    return out
+
+
+def _secret_env(cfg: Config, secret: str) -> dict[str, str]:
+    env: dict[str, str] = {}
+    if cfg.auth.jwt is not None:
+        env[cfg.auth.jwt.secret_env] = secret
+    return env
+
+
+async def _run_checks(ctx: ScanContext, console: Console) -> tuple[list[Finding], list[str]]:
+    findings: list[Finding] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    families = sorted(checks_mod.FAMILIES.values(), key=lambda f: (f.order, f.name))
+    for fam in families:
+        if all(m.id in ctx.excluded for m in fam.metas):
+            continue
+        try:
+            async for f in fam.run(ctx):
+                if f.check in ctx.excluded or f.fingerprint in seen:
+                    continue
+                seen.add(f.fingerprint)
+                findings.append(f)
+        except ScanError:
+            raise
+        except Exception as exc:  # a broken check makes the scan incomplete, never silently green
+            errors.append(f"check family {fam.name} failed: {type(exc).__name__}: {exc}")
+            console.warn(errors[-1])
+    return findings, errors
+
+
+def scan(
+    root: Path, cfg: Config, console: Console, opts: Options | None = None, target: str | None = None
+) -> ScanResult:
+    opts = opts or Options()
+    checks_mod.load_all()
+    try:
+        excluded = checks_mod.resolve_excludes(cfg.checks.exclude)
+    except ValueError as exc:
+        raise ScanError(f"checks.exclude: unknown check id or family: {exc}") from None
+    run = _Run()
+    t_start = time.monotonic()
+    secret = new_secret()
+    errors: list[str] = []
+    findings: list[Finding] = []
+    notes: list[str] = []
+    ctx: ScanContext | None = None
+    with run.stack:
+        with _phase(run, console, "DynamoDB Local") as ph:
+            ddb = local.connect(cfg.dynamodb.endpoint) if cfg.dynamodb.endpoint else local.start()
+            run.stack.callback(ddb.stop)
+            client = dynamodb_client(ddb.endpoint)
+            tabs = _tables(cfg, root)
+            tables.create_tables(client, tabs)
+            owned = fixtures.write_fixtures(client, tabs, cfg.fixtures)
+            seeded = snapshot.take(client, tabs)
+            ph["name"] = f"DynamoDB Local {ddb.version} ready"
+            ph["detail"] = f"{len(tabs)} tables, {len(cfg.fixtures)} items"
+        recorder: Recorder | None = None
+        if cfg.service.command:
+            recorder = Recorder(ddb.endpoint, lanes=cfg.service.instances)
+            endpoints = recorder.start()
+            run.stack.callback(recorder.stop)
+        else:
+            endpoints = [ddb.endpoint]
+            notes.append("service.url: the service was started elsewhere, so its DynamoDB calls are not recorded")
+        with _phase(run, console, "service started") as ph:
+            from gate import service as service_mod
+
+            svc = service_mod.start(cfg, root, endpoints, _secret_env(cfg, secret))
+            run.stack.callback(svc.stop)
+            spec = _operations(cfg, root, svc.instances[0].base_url)
+            ops = [op for op in spec.operations if _in_shard(op.id, opts.shard)]
+            label = " ".join(cfg.service.command.split()[:2]) if cfg.service.command else cfg.service.url
+            ph["name"] = f"service started ({(label or '')[:40]})"
+            ph["detail"] = f"{len(ops)} operations from {spec.source}"
+        with _phase(run, console, "identities") as ph:
+            identities = _identities(cfg, secret, svc.instances[0].base_url)
+            ph["name"] = f"identities {', '.join(identities)}"
+            ph["detail"] = _identity_kind(cfg)
+        with _phase(run, console, "checks") as ph:
+            findings, errors, ctx = asyncio.run(
+                _checks(
+                    cfg,
+                    root,
+                    ops,
+                    identities,
+                    svc,
+                    recorder,
+                    client,
+                    tabs,
+                    owned,
+                    seeded,
+                    secret,
+                    excluded,
+                    console,
+                    notes,
+                )
+            )
+            calls = len(recorder.calls) if recorder else 0
+            ph["detail"] = f"{ctx.prober.sent} requests, {calls} DynamoDB calls"
+    sev = Severity.parse(opts.fail_on or cfg.gate.fail_on)
+    threshold = opts.threshold if opts.threshold is not None else cfg.gate.threshold
+    base_path = opts.baseline or (root / cfg.gate.baseline)
+    base = baseline_mod.load(base_path) if opts.use_baseline else baseline_mod.Baseline()
+    if opts.shard is not None:
+        base = replace(
+            base, entries={k: e for k, e in base.entries.items() if _in_shard(f"{e.method} {e.route}", opts.shard)}
+        )
+    findings, fixed = baseline_mod.apply(findings, base)
+    findings.sort(key=Finding.sort_key)
+    verdict = scoring.decide(findings, threshold, sev, complete=not errors, errors=errors)
+    return ScanResult(
+        service=target or str(root),
+        findings=findings,
+        fixed=fixed,
+        verdict=verdict,
+        threshold=threshold,
+        fail_on=sev.label,
+        duration_s=time.monotonic() - t_start,
+        complete=not errors,
+        operations=len(ops),
+        identities=list(identities),
+        requests=ctx.prober.sent if ctx else 0,
+        dynamodb_calls=len(recorder.calls) if recorder else 0,
+        phases=run.phases,
+        notes=notes + (ctx.notes if ctx else []),
+        access_profile=ctx.scratch.get("access_profile", []) if ctx else [],
+        shard=f"{opts.shard[0]}/{opts.shard[1]}" if opts.shard else None,
+        baseline=str(base.path) if base.path else None,
+    )
+
+
+def _operations(cfg: Config, root: Path, base_url: str) -> openapi.Spec:
+    spec = openapi.load(cfg.openapi, root, base_url) if cfg.openapi else openapi.Spec(source="routes")
+    try:
+        from gate import routes
+    except ImportError:  # route mapping is optional
+        return spec
+    return routes.attach(spec, (root / cfg.service.workdir).resolve(), root)
+
+
+def _identities(cfg: Config, secret: str, base_url: str) -> dict[str, Identity]:
+    idents = minted_identities(cfg, secret)
+    if cfg.auth.login is not None:
+        from gate.login import login_all
+
+        login_all(cfg, idents, base_url)
+    return idents
+
+
+def _identity_kind(cfg: Config) -> str:
+    if cfg.auth.api_key:
+        return "API keys"
+    if cfg.auth.login:
+        return f"login flow {cfg.auth.login.path}"
+    if cfg.auth.jwt:
+        return f"minted {cfg.auth.jwt.algorithm} JWT"
+    return "no credentials configured"
+
+
+async def _checks(
+    cfg: Config,
+    root: Path,
+    ops: list[openapi.Operation],
+    identities: dict[str, Identity],
+    svc: Any,
+    recorder: Recorder | None,
+    client: Any,
+    tabs: list[TableConfig],
+    owned: list[fixtures.OwnedItem],
+    seeded: snapshot.Snapshot,
+    secret: str,
+    excluded: set[str],
+    console: Console,
+    notes: list[str],
+) -> tuple[list[Finding], list[str], ScanContext]:
+    prober = Prober([i.base_url for i in svc.instances], recorder)
+    ctx = ScanContext(
+        cfg=cfg,
+        root=root,
+        operations=ops,
+        identities=identities,
+        prober=prober,
+        recorder=recorder,
+        ddb=client,
+        tables=tabs,
+        owned=owned,
+        seeded=seeded,
+        secret=secret,
+        excluded=excluded,
+        service_logs=svc.log_lines,
+    )
+    try:
+        findings, errors = await _run_checks(ctx, console)
+    finally:
+        await prober.aclose()
+    return findings, errors, ctx

@@ -1,0 +1,79 @@
+"""Score, grade and verdict: the one place that decides whether the gate passes.
+
+score = floor(100 × Π (1 − w(severity)/100)) over the findings, with w = critical 40, high 25,
+medium 10, low 4, info 0. Each finding multiplies what is left by a factor ≤ 1, so adding one never
+raises the score and the order of findings never matters. `score` counts every finding (the honest
+grade); `gate_score` counts only findings the baseline does not accept; the threshold applies to
+`gate_score`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from gate.findings import Finding, Severity
+
+WEIGHTS: dict[Severity, int] = {
+    Severity.CRITICAL: 40,
+    Severity.HIGH: 25,
+    Severity.MEDIUM: 10,
+    Severity.LOW: 4,
+    Severity.INFO: 0,
+}
+GRADES = ((90, "A"), (80, "B"), (70, "C"), (60, "D"))
+
+
+def score(severities: Iterable[Severity]) -> int:
+    # Integer arithmetic (per-mille of 100^n) keeps the product exact and order-independent.
+    num, den = 1, 1
+    for sev in severities:
+        num *= 100 - WEIGHTS[sev]
+        den *= 100
+    return math.floor(100 * num / den) if num else 0
+
+
+def grade(value: int) -> str:
+    for floor_, letter in GRADES:
+        if value >= floor_:
+            return letter
+    return "F"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    score: int
+    gate_score: int
+    grade: str
+    verdict: str  # pass | fail | error
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return {"pass": 0, "fail": 1}.get(self.verdict, 2)
+
+
+def decide(
+    findings: list[Finding], threshold: int, fail_on: Severity, complete: bool = True, errors: list[str] | None = None
+) -> Verdict:
+    total = score(f.severity for f in findings)
+    new = [f for f in findings if f.status == "new"]
+    gate_total = score(f.severity for f in new)
+    reasons: list[str] = []
+    if not complete:
+        reasons.extend(errors or ["the scan did not complete"])
+        return Verdict(total, gate_total, grade(total), "error", reasons)
+    if gate_total < threshold:
+        reasons.append(f"gate score {gate_total} < threshold {threshold}")
+    for f in sorted(new, key=Finding.sort_key):
+        if f.severity >= fail_on:
+            reasons.append(f"new {f.severity.label} finding {f.check} {f.operation}".rstrip())
+    if not reasons:
+        accepted = len(findings) - len(new)
+        reasons.append(
+            f"gate score {gate_total} >= threshold {threshold}; no new finding at or above "
+            f"{fail_on.label}" + (f" ({accepted} accepted)" if accepted else "")
+        )
+        return Verdict(total, gate_total, grade(total), "pass", reasons)
+    return Verdict(total, gate_total, grade(total), "fail", reasons)

@@ -1,0 +1,179 @@
+"""Spawn the service under test, wait until it is ready, capture its logs, stop it.
+
+The service is untrusted code from a pull request. It gets a minimal environment built from
+scratch (PATH, HOME, LANG, the virtualenv), the DynamoDB endpoint of its recorder lane, dummy AWS
+credentials, the JWT secret and `service.env`: nothing else of the gate's environment (no
+GITHUB_TOKEN, no runner secrets) reaches it.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from gate.config import Config
+from gate.dynamo.local import DUMMY_CREDENTIALS
+from gate.errors import ScanError
+from gate.netutil import free_port
+from gate.proc import stop_group
+
+LOG_TAIL = 30
+
+
+def base_env(extra: dict[str, str]) -> dict[str, str]:
+    """The whole environment of the service: built up, never copied down from the gate's."""
+    venv_bin = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin")
+    env = {
+        "PATH": venv_bin + os.pathsep + path,
+        "HOME": os.environ.get("HOME", "/tmp"),
+        "LANG": os.environ.get("LANG", "C.UTF-8"),
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    if sys.prefix != sys.base_prefix:
+        env["VIRTUAL_ENV"] = sys.prefix
+    env.update(DUMMY_CREDENTIALS)
+    env["AWS_REGION"] = DUMMY_CREDENTIALS["AWS_DEFAULT_REGION"]
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Instance:
+    base_url: str
+    proc: subprocess.Popen[bytes] | None
+    log_path: Path | None
+
+    def log_lines(self) -> list[str]:
+        if self.log_path is None or not self.log_path.exists():
+            return []
+        return self.log_path.read_text(errors="replace").splitlines()
+
+
+@dataclass
+class Service:
+    instances: list[Instance] = field(default_factory=list)
+    tmpdir: Path | None = None
+    startup_s: float = 0.0
+
+    def log_lines(self) -> list[str]:
+        out: list[str] = []
+        for inst in self.instances:
+            out.extend(inst.log_lines())
+        return out
+
+    def stop(self) -> None:
+        for inst in self.instances:
+            if inst.proc is not None:
+                stop_group(inst.proc)
+                inst.proc = None
+
+    def __enter__(self) -> Service:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def run_install(cfg: Config, workdir: Path, env: dict[str, str], timeout: float = 600) -> None:
+    if not cfg.service.install:
+        return
+    try:
+        p = subprocess.run(
+            shlex.split(cfg.service.install),
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            timeout=timeout,
+            start_new_session=True,
+        )
+    except FileNotFoundError as exc:
+        raise ScanError(f"service.install: command not found: {exc.filename}") from None
+    except subprocess.TimeoutExpired:
+        raise ScanError(f"service.install did not finish within {timeout:.0f} s") from None
+    if p.returncode != 0:
+        lines = (p.stdout + p.stderr).decode(errors="replace").splitlines()[-LOG_TAIL:]
+        raise ScanError(f"service.install exited with code {p.returncode}", lines)
+
+
+def _wait_ready(inst: Instance, ready_path: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    url = inst.base_url + ready_path
+    with httpx.Client(timeout=1.0) as client:
+        while time.monotonic() < deadline:
+            if inst.proc is not None and inst.proc.poll() is not None:
+                raise ScanError(
+                    f"the service exited with code {inst.proc.returncode} before it was ready",
+                    inst.log_lines()[-LOG_TAIL:],
+                )
+            try:
+                if client.get(url).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.05)
+    raise ScanError(f"the service did not answer {ready_path} within {timeout:.0f} s", inst.log_lines()[-LOG_TAIL:])
+
+
+def _spawn(cfg: Config, workdir: Path, env: dict[str, str], tmpdir: Path, index: int) -> Instance:
+    assert cfg.service.command is not None
+    port = free_port()
+    argv = shlex.split(cfg.service.command.replace("{port}", str(port)))
+    log_path = tmpdir / f"service-{index}.log"
+    with log_path.open("wb") as log:
+        try:
+            proc = subprocess.Popen(
+                argv,
+                cwd=workdir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except FileNotFoundError:
+            raise ScanError(f"service.command: command not found: {argv[0]}") from None
+        except PermissionError:
+            raise ScanError(f"service.command: not executable: {argv[0]}") from None
+    return Instance(base_url=f"http://127.0.0.1:{port}", proc=proc, log_path=log_path)
+
+
+def start(cfg: Config, root: Path, dynamo_endpoints: list[str], secret_env: dict[str, str]) -> Service:
+    """Start one instance per recorder lane; all or nothing (a failure stops the others)."""
+    if cfg.service.url:
+        svc = Service(instances=[Instance(base_url=cfg.service.url.rstrip("/"), proc=None, log_path=None)])
+        _wait_ready(svc.instances[0], cfg.service.ready, cfg.service.startup_timeout)
+        return svc
+    workdir = (root / cfg.service.workdir).resolve()
+    if not workdir.is_dir():
+        raise ScanError(f"service.workdir: no such directory: {workdir}")
+    t0 = time.monotonic()
+    tmpdir = Path(tempfile.mkdtemp(prefix="authgate-svc-"))
+    svc = Service(tmpdir=tmpdir)
+    extra = {**secret_env, **cfg.service.env}
+    run_install(cfg, workdir, base_env(extra))
+    try:
+        for i, endpoint in enumerate(dynamo_endpoints):
+            env = base_env({**extra, "AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AWS_ENDPOINT_URL": endpoint})
+            svc.instances.append(_spawn(cfg, workdir, env, tmpdir, i))
+        with ThreadPoolExecutor(max_workers=len(svc.instances)) as pool:
+            for fut in [
+                pool.submit(_wait_ready, inst, cfg.service.ready, cfg.service.startup_timeout) for inst in svc.instances
+            ]:
+                fut.result()
+    except BaseException:
+        svc.stop()
+        raise
+    svc.startup_s = time.monotonic() - t0
+    return svc

@@ -1,0 +1,114 @@
+"""The service under test: minimal environment, clear start-up failures, nothing left running."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import httpx
+
+from gate import service
+from gate.config import parse_config
+from gate.errors import ScanError
+from tests.conftest import APPS, EXAMPLES, run_cli
+
+
+def _cfg(app: str, **service_extra: object) -> object:
+    return parse_config(
+        {
+            "version": 1,
+            "service": {
+                "command": f"uvicorn {app}:app --host 127.0.0.1 --port {{port}}",
+                "ready": "/openapi.json",
+                "startup_timeout": 20,
+                **service_extra,
+            },
+            "identities": {"alice": {"sub": "alice"}, "bob": {"sub": "bob"}},
+        }
+    )
+
+
+def test_service_sees_only_the_environment_the_gate_builds(monkeypatch) -> None:
+    monkeypatch.setenv("GITHUB_TOKEN", "ghs_fake_token_must_not_leak")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "runner-real-secret")
+    monkeypatch.setenv("SOME_RUNNER_SECRET", "s3cr3t")
+    cfg = _cfg("envdump", env={"PROFILES_TABLE": "profiles"})
+    svc = service.start(cfg, APPS, ["http://127.0.0.1:9"], {"JWT_SECRET": "the-scan-secret"})
+    try:
+        env = httpx.get(svc.instances[0].base_url + "/env").json()
+    finally:
+        svc.stop()
+    assert "GITHUB_TOKEN" not in env and "SOME_RUNNER_SECRET" not in env
+    assert "ghs_fake_token_must_not_leak" not in str(env) and "runner-real-secret" not in str(env)
+    assert env["AWS_ENDPOINT_URL_DYNAMODB"] == "http://127.0.0.1:9"
+    assert env["AWS_SECRET_ACCESS_KEY"] == "authgate"
+    assert env["JWT_SECRET"] == "the-scan-secret" and env["PROFILES_TABLE"] == "profiles"
+    allowed = {
+        "PATH",
+        "HOME",
+        "LANG",
+        "PYTHONUNBUFFERED",
+        "PYTHONDONTWRITEBYTECODE",
+        "VIRTUAL_ENV",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EC2_METADATA_DISABLED",
+        "AWS_ENDPOINT_URL_DYNAMODB",
+        "AWS_ENDPOINT_URL",
+        "JWT_SECRET",
+        "PROFILES_TABLE",
+        "LC_CTYPE",
+    }
+    assert set(env) <= allowed, set(env) - allowed
+
+
+def test_startup_failure_shows_the_last_log_lines() -> None:
+    cfg = _cfg("crash")
+    try:
+        service.start(cfg, APPS, ["http://127.0.0.1:9"], {})
+    except ScanError as exc:
+        assert "exited with code" in exc.message
+        assert any("PROFILES_TABLE is not set" in line for line in exc.details)
+    else:
+        raise AssertionError("a crashing service must raise ScanError")
+
+
+def test_cli_reports_startup_failure_with_exit_2_and_an_error_report(tmp_path: Path) -> None:
+    work = tmp_path / "svc"
+    shutil.copytree(EXAMPLES / "profiles-fastapi", work)
+    (work / "app.py").write_text("import sys\nprint('boom: missing dependency foo')\nsys.exit(1)\n")
+    out = tmp_path / "r.json"
+    p = run_cli("scan", str(work), "--output", str(out))
+    assert p.returncode == 2
+    assert "could not scan" in p.stderr and "boom: missing dependency foo" in p.stderr
+    assert "Traceback" not in p.stderr
+    assert '"verdict": "error"' in out.read_text()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie still answers kill(0); it is not running
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_no_orphan_processes_after_a_scan(tmp_path: Path) -> None:
+    before = {int(p) for p in os.listdir("/proc") if p.isdigit()}
+    p = run_cli("scan", str(EXAMPLES / "profiles-fastapi-fixed"), "--output", str(tmp_path / "r.json"))
+    assert p.returncode == 0, p.stderr
+    leftovers = []
+    for pid in {int(p) for p in os.listdir("/proc") if p.isdigit()} - before:
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if _alive(pid) and ("DynamoDBLocal" in cmd or "uvicorn" in cmd):
+            leftovers.append((pid, cmd))
+    assert leftovers == []
