@@ -21,6 +21,7 @@ demo: setup
 	$(BIN)/authgate scan examples/profiles-fastapi-fixed
 
 test: setup
+	scripts/install-test-tools
 	$(BIN)/python -m pytest
 
 lint: setup
