@@ -142,10 +142,6 @@ def cmd_scan(args: argparse.Namespace) -> int:
     output = args.output or ("authgate-report.json" if fmt == "json" else f"authgate-report.{fmt}")
     try:
         result = _run_scan(args, console, use_baseline=not args.no_baseline)
-    except ConfigError as exc:
-        for line in exc.problems:
-            print(f"authgate: config: {line}", file=sys.stderr)
-        return EXIT_ERROR
     except ScanError as exc:
         console.error(exc.message, exc.details)
         result = _error_result(args.target, exc.message)
@@ -175,10 +171,6 @@ def cmd_baseline(args: argparse.Namespace) -> int:
         result = _run_scan(args, console, use_baseline=False)
         root, _ = _config_path(args)
         cfg = load_config(Path(args.config).resolve() if args.config else root / ".authgate.yml")
-    except ConfigError as exc:
-        for line in exc.problems:
-            print(f"authgate: config: {line}", file=sys.stderr)
-        return EXIT_ERROR
     except ScanError as exc:
         console.error(exc.message, exc.details)
         return EXIT_ERROR
@@ -239,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
 
             return cmd_comment(args)
         return handlers[args.command](args)
+    except ConfigError as exc:  # one line per problem, naming the key; never a traceback
+        for line in exc.problems:
+            print(f"authgate: config: {line}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("authgate: interrupted", file=sys.stderr)
         return 130
