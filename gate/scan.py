@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import time
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -125,29 +127,34 @@ def scan(
     notes: list[str] = []
     ctx: ScanContext | None = None
     with run.stack:
-        with _phase(run, console, "DynamoDB Local") as ph:
-            ddb = local.connect(cfg.dynamodb.endpoint) if cfg.dynamodb.endpoint else local.start()
-            run.stack.callback(ddb.stop)
-            client = dynamodb_client(ddb.endpoint)
-            tabs = _tables(cfg, root)
-            tables.create_tables(client, tabs)
-            owned = fixtures.write_fixtures(client, tabs, cfg.fixtures)
-            seeded = snapshot.take(client, tabs)
-            ph["name"] = f"DynamoDB Local {ddb.version} ready"
-            ph["detail"] = f"{len(tabs)} tables, {len(cfg.fixtures)} items"
+        # DynamoDB Local boots while the service starts: the recorder holds the service's calls
+        # until the tables are seeded, so the overlap is invisible to the service.
+        ddb = local.connect(cfg.dynamodb.endpoint) if cfg.dynamodb.endpoint else local.launch()
+        run.stack.callback(ddb.stop)
         recorder: Recorder | None = None
         if cfg.service.command:
-            recorder = Recorder(ddb.endpoint, lanes=cfg.service.instances)
+            recorder = Recorder(ddb.endpoint, lanes=cfg.service.instances, held=True)
             endpoints = recorder.start()
             run.stack.callback(recorder.stop)
         else:
             endpoints = [ddb.endpoint]
             notes.append("service.url: the service was started elsewhere, so its DynamoDB calls are not recorded")
+        starting, abort = ThreadPoolExecutor(max_workers=1), threading.Event()
+        svc_future = starting.submit(_start_service, cfg, root, endpoints, secret, abort)
+        run.stack.callback(_stop_service_future, svc_future, starting, abort)
+        with _phase(run, console, "DynamoDB Local") as ph:
+            ddb.wait_ready()
+            client = dynamodb_client(ddb.endpoint)
+            tabs = _tables(cfg, root)
+            tables.create_tables(client, tabs)
+            owned = fixtures.write_fixtures(client, tabs, cfg.fixtures)
+            seeded = snapshot.take(client, tabs)
+            if recorder is not None:
+                recorder.open()
+            ph["name"] = f"DynamoDB Local {ddb.version} ready"
+            ph["detail"] = f"{len(tabs)} tables, {len(cfg.fixtures)} items"
         with _phase(run, console, "service started") as ph:
-            from gate import service as service_mod
-
-            svc = service_mod.start(cfg, root, endpoints, _secret_env(cfg, secret))
-            run.stack.callback(svc.stop)
+            svc = svc_future.result()
             spec = _operations(cfg, root, svc.instances[0].base_url)
             ops = [op for op in spec.operations if _in_shard(op.id, opts.shard)]
             label = " ".join(cfg.service.command.split()[:2]) if cfg.service.command else cfg.service.url
@@ -208,6 +215,24 @@ def scan(
         shard=f"{opts.shard[0]}/{opts.shard[1]}" if opts.shard else None,
         baseline=str(base.path) if base.path else None,
     )
+
+
+def _start_service(cfg: Config, root: Path, endpoints: list[str], secret: str, abort: threading.Event) -> Any:
+    from gate import service as service_mod
+
+    return service_mod.start(cfg, root, endpoints, _secret_env(cfg, secret), abort)
+
+
+def _stop_service_future(fut: Future[Any], pool: ThreadPoolExecutor, abort: threading.Event) -> None:
+    """Stop the service whether its start succeeded, failed or is still under way."""
+    abort.set()  # a start still under way gives up at its next readiness poll
+    try:
+        svc = fut.result()
+    except BaseException:  # its failure was reported where it was raised
+        svc = None
+    if svc is not None:
+        svc.stop()
+    pool.shutdown(wait=True)
 
 
 def _operations(cfg: Config, root: Path, base_url: str) -> openapi.Spec:

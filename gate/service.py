@@ -13,6 +13,7 @@ import shlex
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -107,11 +108,13 @@ def run_install(cfg: Config, workdir: Path, env: dict[str, str], timeout: float 
         raise ScanError(f"service.install exited with code {p.returncode}", lines)
 
 
-def _wait_ready(inst: Instance, ready_path: str, timeout: float) -> None:
+def _wait_ready(inst: Instance, ready_path: str, timeout: float, abort: threading.Event | None = None) -> None:
     deadline = time.monotonic() + timeout
     url = inst.base_url + ready_path
     with httpx.Client(timeout=1.0) as client:
         while time.monotonic() < deadline:
+            if abort is not None and abort.is_set():
+                raise ScanError("the service start was abandoned (another part of the scan failed)")
             if inst.proc is not None and inst.proc.poll() is not None:
                 raise ScanError(
                     f"the service exited with code {inst.proc.returncode} before it was ready",
@@ -149,7 +152,13 @@ def _spawn(cfg: Config, workdir: Path, env: dict[str, str], tmpdir: Path, index:
     return Instance(base_url=f"http://127.0.0.1:{port}", proc=proc, log_path=log_path)
 
 
-def start(cfg: Config, root: Path, dynamo_endpoints: list[str], secret_env: dict[str, str]) -> Service:
+def start(
+    cfg: Config,
+    root: Path,
+    dynamo_endpoints: list[str],
+    secret_env: dict[str, str],
+    abort: threading.Event | None = None,
+) -> Service:
     """Start one instance per recorder lane; all or nothing (a failure stops the others)."""
     if cfg.service.url:
         svc = Service(instances=[Instance(base_url=cfg.service.url.rstrip("/"), proc=None, log_path=None)])

@@ -112,3 +112,10 @@ def test_no_orphan_processes_after_a_scan(tmp_path: Path) -> None:
         if _alive(pid) and ("DynamoDBLocal" in cmd or "uvicorn" in cmd):
             leftovers.append((pid, cmd))
     assert leftovers == []
+
+
+def test_a_service_that_reads_dynamodb_at_import_sees_the_seeded_data(tmp_path: Path) -> None:
+    # DynamoDB Local boots while the service starts; the recorder holds calls until the seed is in.
+    p = run_cli("scan", str(APPS / "eager"), "--output", str(tmp_path / "r.json"))
+    assert p.returncode == 0, p.stderr
+    assert "the seeded profile is missing" not in p.stderr

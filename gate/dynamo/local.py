@@ -69,6 +69,25 @@ class DynamoLocal:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
 
+    def wait_ready(self, timeout: float = 30.0) -> None:
+        """Block until ListTables answers; a JVM that dies or hangs is a ScanError with its log."""
+        if self.proc is None or self.workdir is None:
+            return
+        logfile = self.workdir / "dynamodb-local.log"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                lines = logfile.read_text(errors="replace").splitlines()[-30:]
+                raise ScanError(f"DynamoDB Local exited with code {self.proc.returncode} while starting", lines)
+            if ping(self.endpoint):
+                for line in logfile.read_text(errors="replace").splitlines():
+                    if line.startswith("Version:"):
+                        self.version = line.split(":", 1)[1].strip()
+                return
+            time.sleep(0.03)
+        lines = logfile.read_text(errors="replace").splitlines()[-30:]
+        raise ScanError(f"DynamoDB Local did not answer ListTables within {timeout:.0f} s", lines)
+
     def __enter__(self) -> DynamoLocal:
         return self
 
@@ -76,7 +95,8 @@ class DynamoLocal:
         self.stop()
 
 
-def start(timeout: float = 30.0) -> DynamoLocal:
+def launch() -> DynamoLocal:
+    """Start the JVM and return at once; `wait_ready` blocks until it answers."""
     home = install_dir()
     jar = home / "DynamoDBLocal.jar"
     if not jar.is_file():
@@ -90,40 +110,23 @@ def start(timeout: float = 30.0) -> DynamoLocal:
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="authgate-ddb-"))
     cmd = [
-        java,
-        f"-Djava.library.path={home / 'DynamoDBLocal_lib'}",
-        "-Xms64m",
-        "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1",
-        "-jar",
-        str(jar),
-        "-inMemory",
-        "-sharedDb",
-        "-disableTelemetry",
-        "-port",
-        str(port),
-    ]
-    logfile = workdir / "dynamodb-local.log"
-    with logfile.open("wb") as out:
+        java, f"-Djava.library.path={home / 'DynamoDBLocal_lib'}", "-Xms64m", "-XX:+UseSerialGC",
+        "-XX:TieredStopAtLevel=1", "-jar", str(jar),
+        "-inMemory", "-sharedDb", "-disableTelemetry", "-port", str(port),
+    ]  # fmt: skip
+    with (workdir / "dynamodb-local.log").open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=workdir, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    ddb = DynamoLocal(endpoint=f"http://127.0.0.1:{port}", proc=proc, workdir=workdir)
-    deadline = time.monotonic() + timeout
+    return DynamoLocal(endpoint=f"http://127.0.0.1:{port}", proc=proc, workdir=workdir)
+
+
+def start(timeout: float = 30.0) -> DynamoLocal:
+    ddb = launch()
     try:
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                lines = logfile.read_text(errors="replace").splitlines()[-30:]
-                raise ScanError(f"DynamoDB Local exited with code {proc.returncode} while starting", lines)
-            if ping(ddb.endpoint):
-                for line in logfile.read_text(errors="replace").splitlines():
-                    if line.startswith("Version:"):
-                        ddb.version = line.split(":", 1)[1].strip()
-                return ddb
-            time.sleep(0.05)
-        lines = logfile.read_text(errors="replace").splitlines()[-30:]
-        raise ScanError(f"DynamoDB Local did not answer ListTables within {timeout:.0f} s", lines)
+        ddb.wait_ready(timeout)
     except BaseException:
         ddb.stop()
         raise
+    return ddb
 
 
 def connect(endpoint: str) -> DynamoLocal:

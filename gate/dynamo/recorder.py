@@ -214,7 +214,7 @@ def _decoded(body: bytes, headers: dict[str, str]) -> bytes:
 class Recorder:
     """Records DynamoDB calls on `lanes` ports and forwards them to `upstream`."""
 
-    def __init__(self, upstream: str, lanes: int = 1) -> None:
+    def __init__(self, upstream: str, lanes: int = 1, held: bool = False) -> None:
         parts = urlsplit(upstream)
         self._up_host = parts.hostname or "127.0.0.1"
         self._up_port = parts.port or 80
@@ -226,6 +226,9 @@ class Recorder:
         self._thread: threading.Thread | None = None
         self._servers: list[asyncio.base_events.Server] = []
         self._seq = 0
+        self._opened = threading.Event()  # with held=True, calls wait until open() (tables seeded)
+        if not held:
+            self._opened.set()
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> list[str]:
@@ -269,6 +272,11 @@ class Recorder:
             self._thread.join(5)
         self._loop = None
 
+    def open(self) -> None:
+        """Let calls through: until then they wait, so a service that starts while DynamoDB Local is
+        still booting (the gate overlaps the two) sees the seeded tables, never an empty database."""
+        self._opened.set()
+
     # -- attribution ----------------------------------------------------------------------
     def begin(self, lane: int, probe: int) -> None:
         with self._lock:
@@ -299,6 +307,8 @@ class Recorder:
                     probe = lane.probe  # attribution is decided when the call arrives
                     self._seq += 1
                     seq = self._seq
+                if not self._opened.is_set():
+                    await asyncio.to_thread(self._opened.wait, 60)
                 t0 = time.perf_counter()
                 if up_writer is None or up_writer.is_closing():
                     up_reader, up_writer = await asyncio.open_connection(self._up_host, self._up_port)
