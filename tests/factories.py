@@ -143,7 +143,7 @@ def hostile_result() -> ScanResult:
 def error_target(tmp_path: Path) -> Path:
     """A service whose config names an unknown check: the scan stops before anything starts."""
     svc = tmp_path / "bad"
-    svc.mkdir()
+    svc.mkdir(exist_ok=True)
     cfg = yaml.safe_load((EXAMPLES / "profiles-fastapi" / ".authgate.yml").read_text())
     cfg["checks"]["exclude"] = ["no-such-check"]
     (svc / ".authgate.yml").write_text(yaml.safe_dump(cfg))
