@@ -216,7 +216,7 @@ def test_smaller_limits_are_honoured(limit: int) -> None:
     assert doc.starts["details"] == doc.ends["details"]
 
 
-def test_json_of_the_summary_input_is_not_needed() -> None:
+def test_the_summary_is_the_same_from_a_report_read_back() -> None:
     # The renderer works from a ScanResult alone (a report read back, e.g. by `authgate comment`).
     r = hostile_result()
     assert markdown.render(r) == markdown.render(from_report(json.loads(json.dumps(_doc(r)))))
