@@ -45,7 +45,7 @@ def _uses(node: ast.AST, name: str) -> bool:
     for sub in ast.walk(node):
         if isinstance(sub, ast.Call) and call_name(sub) in ("type", "isinstance"):
             continue
-        if isinstance(sub, ast.Name) and sub.id == name and not _inside_type(node, sub):
+        if name and isinstance(sub, ast.Name) and sub.id == name and not _inside_type(node, sub):
             return True
         if isinstance(sub, ast.Call) and call_name(sub) in ("format_exc", "format_exception"):
             return True
@@ -101,8 +101,8 @@ def check(src: SourceFile) -> Iterator[Hit]:
     seen: set[int] = set()
     for node in ast.walk(src.tree):
         blocks: list[tuple[str, list[ast.stmt]]] = []
-        if isinstance(node, ast.ExceptHandler) and node.name and src.handler_of(node) is not None:
-            blocks.append((node.name, node.body))
+        if isinstance(node, ast.ExceptHandler) and src.handler_of(node) is not None:
+            blocks.append((node.name or "", node.body))  # unnamed: only a traceback can leak
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             param = _server_error_handler(node)
             if param:
@@ -111,4 +111,5 @@ def check(src: SourceFile) -> Iterator[Hit]:
             for out in _outputs(body):
                 if id(out) not in seen and _uses(out, name):
                     seen.add(id(out))
-                    yield src.hit(out, f"the text of exception `{name}` goes back to the client", ast.unparse(out)[:80])
+                    what = f"the text of exception `{name}`" if name else "a traceback"
+                    yield src.hit(out, f"{what} goes back to the client", ast.unparse(out)[:80])
