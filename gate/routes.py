@@ -40,6 +40,8 @@ from gate.openapi import PARAM_RE, Operation, Spec
 
 MAX_FILES = 2000  # a service bigger than this is scanned in part; the bound keeps a run finite
 MAX_BYTES = 1_000_000
+# Real code nests below ~70 levels; deeper trees (crafted to exhaust recursion in the gate) are not read.
+MAX_DEPTH = 150
 SKIP_DIRS = {
     "tests",
     "test",
@@ -147,6 +149,16 @@ def _imports(mod: Module) -> dict[str, str]:
     return out
 
 
+def _depth(tree: ast.AST) -> int:
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        if d <= MAX_DEPTH:
+            stack.extend((child, d + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
 def parse_modules(workdir: Path, root: Path) -> tuple[list[Module], list[str]]:
     """Every parseable module of the service, and one line per file that could not be parsed."""
     mods: list[Module] = []
@@ -156,8 +168,11 @@ def parse_modules(workdir: Path, root: Path) -> tuple[list[Module], list[str]]:
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
             tree = ast.parse(text, filename=rel)
-        except (OSError, SyntaxError, ValueError) as exc:
+        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             problems.append(f"{rel}: not parsed ({type(exc).__name__}: line {getattr(exc, 'lineno', '?')})")
+            continue
+        if _depth(tree) > MAX_DEPTH:
+            problems.append(f"{rel}: not read (nested deeper than {MAX_DEPTH} levels)")
             continue
         name, is_pkg = _module_name(path, workdir)
         mod = Module(name=name, path=path, rel=rel, text=text, tree=tree, is_package=is_pkg)
@@ -635,7 +650,7 @@ def attach(spec: Spec, workdir: Path, root: Path) -> Spec:
                 "OpenAPI document (`openapi:`) or point service.workdir at the service's code",
                 rmap.problems[:10],
             )
-        return Spec(operations=[r.operation() for r in rmap.routes], source=f"source routes ({len(rmap.routes)})")
+        return Spec(operations=[r.operation() for r in rmap.routes], source="Python source")
     index: dict[tuple[str, str], Route] = {}
     for r in rmap.routes:
         index.setdefault((r.method, match_key(r.path)), r)

@@ -55,6 +55,7 @@ def test_flask_example_fails_with_dynamic_and_static_findings(flask_report: tupl
         ("static.password-compare", "POST /login"),
         ("static.plain-http-endpoint", ""),
         ("static.secret-logged", "POST /login"),
+        ("static.secret-logged", "POST /login"),
         ("static.tls-verify-off", ""),
         ("static.unscoped-scan", "GET /api/admin/users-count"),
         ("static.update-from-request", "PUT /api/profile"),

@@ -150,6 +150,7 @@ def test_without_openapi_the_route_map_is_the_operation_list() -> None:
     assert ops["GET /api/users/{user_id}"].path_params == ("user_id",)
     assert ops["POST /login"].body_fields == ("email", "password")
     assert all(op.file == "app.py" and op.line for op in ops.values())
+    assert got.source == "Python source"
 
 
 def test_no_openapi_and_no_routes_fails_closed(tmp_path: Path) -> None:

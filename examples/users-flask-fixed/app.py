@@ -73,7 +73,8 @@ def health():
 @app.post("/login")
 def login():
     # OK: argon2 verify (constant-time), same answer for unknown users and wrong passwords, attempts limited
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
     email, password = str(body.get("email", ""))[:254], str(body.get("password", ""))[:1024]
     now = time.monotonic()
     recent = [t for t in failures.get(email, []) if now - t < WINDOW_S]

@@ -54,7 +54,8 @@ def health():
 
 @app.post("/login")
 def login():
-    # NOT OK: static.weak-password-hash (md5), static.password-compare (==), static.secret-logged (the password)
+    # NOT OK: static.weak-password-hash (md5), static.password-compare (==);
+    # NOT OK: static.secret-logged, secrets-in-logs - the password and the issued token are written to the log
     body = request.get_json(silent=True) or {}
     email, password = str(body.get("email", "")), str(body.get("password", ""))
     if not email:
@@ -64,6 +65,7 @@ def login():
         log.warning("failed login for %s with password %s", email, password)
         return {"error": "bad credentials"}, 401
     token = jwt.encode({"sub": rows[0]["user_id"], "exp": int(time.time()) + 900}, SECRET, algorithm="HS256")
+    log.warning("login ok for %s, token %s", email, token)
     return {"access_token": token}
 
 

@@ -44,7 +44,7 @@ from gate.static import (
     unscoped_scan,
     update_expression,
 )
-from gate.static.source import Hit, SourceFile
+from gate.static.source import Hit, SourceFile, mask
 
 if TYPE_CHECKING:
     from gate.checks.context import ScanContext
@@ -76,15 +76,16 @@ def check_source(src: SourceFile, excluded: set[str] | frozenset[str] = frozense
     out: list[Finding] = []
     used: dict[tuple[str, str], int] = {}
     for meta, h in sorted(hits, key=lambda mh: (mh[1].line, mh[0].id, mh[1].key)):
-        param = f"{src.rel}:{h.scope}:{h.key}"
+        param = mask(f"{src.rel}:{h.scope}:{h.key}", secrets)
         n = used[(meta.id, param)] = used.get((meta.id, param), 0) + 1
         if n > 1:  # the same code twice in one function: keep both, apart in the fingerprint
             param += f"#{n}"
         excerpt = src.excerpt(h.line, secrets)
+        message = mask(h.message, secrets)  # a hit of one check may quote another check's secret
         out.append(
             meta.finding(
-                message=f"{src.rel}:{h.line}: {h.message}",
-                evidence=Evidence(code={"file": src.rel, "line": h.line, "excerpt": excerpt}, notes=[h.message]),
+                message=f"{src.rel}:{h.line}: {message}",
+                evidence=Evidence(code={"file": src.rel, "line": h.line, "excerpt": excerpt}, notes=[message]),
                 method=h.method,
                 route=h.route,
                 parameter=param,

@@ -24,7 +24,7 @@ from collections.abc import Iterator
 
 from gate.findings import CheckMeta, Confidence, Severity
 from gate.routes import str_const
-from gate.static.source import Hit, SourceFile
+from gate.static.source import Hit, SourceFile, masked
 
 META = CheckMeta(
     id="static.hardcoded-aws-key",
@@ -44,10 +44,6 @@ _SECRET_NAME = re.compile(r"secret_?access_?key|session_?token|aws_?secret", re.
 MIN_SECRET = 16  # AWS secret keys are 40 characters; shorter literals are local-only placeholders
 
 
-def _mask(key: str) -> str:
-    return key[:4] + "…"
-
-
 def _secret_literals(src: SourceFile, node: ast.AST | None) -> list[str]:
     return [v for v, _ in src.literals(node) if len(v) >= MIN_SECRET and " " not in v]
 
@@ -58,8 +54,8 @@ def check(src: SourceFile) -> Iterator[Hit]:
             for m in ACCESS_KEY.finditer(node.value):
                 yield src.hit(
                     node,
-                    f"AWS access key id {_mask(m.group())} is written in the source",
-                    f"access key {_mask(m.group())}",
+                    f"AWS access key id {masked(m.group())} is written in the source",
+                    f"access key {masked(m.group())}",
                     secret=m.group(),
                 )
         named: list[tuple[str, ast.AST, ast.AST]] = []  # (name, value, where)
@@ -81,4 +77,6 @@ def check(src: SourceFile) -> Iterator[Hit]:
             if not _SECRET_NAME.search(name):
                 continue
             for secret in _secret_literals(src, value):
-                yield src.hit(where, f"{name} is the literal {_mask(secret)}", f"{name} {_mask(secret)}", secret=secret)
+                yield src.hit(
+                    where, f"{name} is the literal {masked(secret)}", f"{name} {masked(secret)}", secret=secret
+                )

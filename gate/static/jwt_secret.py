@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 from gate.findings import CheckMeta, Confidence, Severity
 from gate.routes import kwarg, str_const
-from gate.static.source import Hit, SourceFile
+from gate.static.source import Hit, SourceFile, masked
 
 META = CheckMeta(
     id="static.hardcoded-jwt-secret",
@@ -77,11 +77,11 @@ def check(src: SourceFile) -> Iterator[Hit]:
                 continue
             reported.add(id(holder))
             line = getattr(holder, "lineno", node.lineno)
-            masked = value[:4] + "…" if len(value) > 12 else "…"
+            label = ast.unparse(key)[:60] if isinstance(key, ast.Name | ast.Attribute | ast.Subscript) else "inline"
             yield src.hit(
                 holder,
-                f"{src.qualname(node)} (line {node.lineno}) uses the hard-coded key {masked!r}",
-                f"key {ast.unparse(key)[:60]}",
+                f"{src.qualname(node)} (line {node.lineno}) uses the hard-coded key {masked(value)!r}",
+                f"key {label}",
                 secret=value,
                 line=line,
             )

@@ -36,8 +36,10 @@ META = CheckMeta(
     remediation="Use hmac.compare_digest (or the password library's verify) to compare credentials.",
 )
 
+# Anywhere in a name, or (hash, digest, signature...) as its last word: `pw_hash`, `expected_signature`.
 CREDENTIAL = re.compile(
-    r"pass(word|wd)|^pwd?$|pw_?hash|hash$|_hash|digest|signature|^sig$|token|secret|api_?key|^otp$", re.I
+    r"pass(word|wd)|secrets?($|_)|tokens?($|_)|api_?key|(^|_)(pwd?|hash|digest|hexdigest|signature|sig|hmac|otp|pin)$",
+    re.I,
 )
 _NOT_SECRET_CALLS = {"len", "type", "bool", "isinstance", "int", "count"}  # len(token) == 0 leaks nothing
 

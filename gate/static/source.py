@@ -22,17 +22,31 @@ EXCERPT_CHARS = 200
 ROLE_WORDS = re.compile(r"role|admin|staff|superuser|permission|scope|group|privilege", re.I)
 # Words that make a value a credential. `pw`/`pwd` only as whole names, to spare `pwd.getpwnam`.
 SECRET_WORD = re.compile(
-    r"pass(word|wd|phrase)|^pwd?$|_pwd?$|^pwd?_|secret|token|authorization|api_?key|access_?key|credential|cookie",
+    r"pass(word|wd|phrase)|^pwd?$|_pwd?$|^pwd?_|secrets?($|_)|tokens?($|_)|authorization|api_?key|access_?key|"
+    r"credential|cookie",
     re.I,
 )
-# Name endings that describe a credential without being one (`token_type`, `password_length`).
+# Names that describe a credential without being one (`token_type`, `password_length`, `verify_signature`)
+# and pagination cursors that DynamoDB and AWS APIs call tokens (`next_token`, `starting_token`).
 BENIGN_SUFFIX = re.compile(
     r"_(type|types|count|len|length|name|names|url|uri|expires|expiry|exp|ttl|kind|field|fields|policy|"
-    r"hint|min|max|set|endpoint|header|path|id|ids|sent|changed|reset|required|valid|ok)$",
+    r"hint|min|max|set|endpoint|header|path|id|ids|sent|changed|reset|required|valid|ok|version|func|fn)$|"
+    r"^(verify|is|has|use|should)_|(next|page|start|starting|continuation|pagination|resume)_?token",
     re.I,
 )
 _REDACT_CALLS = {"len", "bool", "type", "isinstance", "mask", "redact", "hash", "id", "sha256"}
 _ERROR_HANDLER_DECORATORS = {"errorhandler", "exception_handler", "register_error_handler"}
+
+
+def masked(secret: str) -> str:
+    """What evidence shows of a hard-coded secret: its first four characters, if it is long enough."""
+    return secret[:4] + "…" if len(secret) > 12 else "…"
+
+
+def mask(text: str, secrets: list[str]) -> str:
+    for s in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(s, masked(s))
+    return text
 
 
 def is_secret_name(name: str) -> bool:
@@ -194,10 +208,7 @@ class SourceFile:
     def excerpt(self, line: int, secrets: list[str] | None = None) -> str:
         """The source line, trimmed, with hard-coded secrets masked and control characters dropped."""
         text = self.lines[line - 1].strip() if 0 < line <= len(self.lines) else ""
-        for s in sorted(set(secrets or []), key=len, reverse=True):
-            if s:
-                text = text.replace(s, s[:4] + "…" if len(s) > 12 else "…")
-        text = "".join(ch if ch.isprintable() else " " for ch in text)
+        text = "".join(ch if ch.isprintable() else " " for ch in mask(text, secrets or []))
         return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
 
     # -- authorization --------------------------------------------------------------------------

@@ -68,5 +68,11 @@ def check(src: SourceFile) -> Iterator[Hit]:
                     yield src.hit(
                         node, f"`{ast.unparse(t)} = False` turns certificate checks off", f"{ast.unparse(t)}=False"
                     )
-        elif isinstance(node, ast.Attribute) and src.qualname(node) == "ssl.CERT_NONE":
+        elif isinstance(node, ast.Attribute) and src.qualname(node) == "ssl.CERT_NONE" and _set(src, node):
             yield src.hit(node, "ssl.CERT_NONE accepts any certificate", "ssl.CERT_NONE")
+
+
+def _set(src: SourceFile, node: ast.AST) -> bool:
+    """The value is assigned or passed (`ctx.verify_mode = ssl.CERT_NONE`), not compared or mapped."""
+    parent = src.parents.get(node)
+    return isinstance(parent, ast.keyword) or (isinstance(parent, ast.Assign) and parent.value is node)
