@@ -84,7 +84,7 @@ def check_source(src: SourceFile, excluded: set[str] | frozenset[str] = frozense
         message = mask(h.message, secrets)  # a hit of one check may quote another check's secret
         out.append(
             meta.finding(
-                message=f"{src.rel}:{h.line}: {message}",
+                message=message,
                 evidence=Evidence(code={"file": src.rel, "line": h.line, "excerpt": excerpt}, notes=[message]),
                 method=h.method,
                 route=h.route,
