@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from gate.findings import Finding
-from gate.static import METAS, scan_dir
+from gate.static import METAS, jwt_algorithms, scan_dir
+from gate.static.source import Hit, SourceFile
 
 from .conftest import EXAMPLES
 
@@ -61,7 +62,7 @@ log = logging.getLogger(__name__)
 # -- static.tls-verify-off ------------------------------------------------------------------------
 def test_tls_verify_off_found(tmp_path: Path) -> None:
     code = """
-    import boto3, requests, httpx, ssl
+    import boto3, requests, httpx, ssl, os
     VERIFY = False
     ddb = boto3.client("dynamodb", verify=False)  # NOT OK
     r = requests.get("https://x.test", verify=VERIFY)  # NOT OK
@@ -69,6 +70,8 @@ def test_tls_verify_off_found(tmp_path: Path) -> None:
     s.verify = False  # NOT OK
     ctx = ssl._create_unverified_context()  # NOT OK
     c = httpx.Client(**{"verify": False})  # NOT OK
+    os.environ["CURL_CA_BUNDLE"] = ""  # NOT OK
+    os.environ.setdefault("PYTHONHTTPSVERIFY", "0")  # NOT OK
     """
     found = assert_exactly_marked(tmp_path, code, "static.tls-verify-off")
     assert found[0].evidence.code == {
@@ -84,6 +87,8 @@ def test_tls_verify_on_is_clean(tmp_path: Path) -> None:
         tmp_path,
         """
         import boto3, requests, jwt
+        import os
+        os.environ["REQUESTS_CA_BUNDLE"] = "/etc/ssl/private-ca.pem"
         ddb = boto3.client("dynamodb", verify="/etc/ssl/private-ca.pem")
         r = requests.get("https://x.test", verify=True)
         def claims(t, key):
@@ -532,6 +537,18 @@ def test_every_check_is_in_the_static_family_with_cwe_and_owasp() -> None:
     for m in METAS:
         assert m.family == "static" and m.id.startswith("static.")
         assert m.cwe and all(c.startswith("CWE-") for c in m.cwe) and m.owasp and m.remediation
+
+
+def test_a_check_is_a_pure_function_of_the_parsed_source() -> None:
+    src = SourceFile.parse("import jwt\n\ndef f(t, k):\n    return jwt.decode(t, k)\n", "svc/auth.py")
+    assert list(jwt_algorithms.check(src)) == [
+        Hit(
+            line=4,
+            message="jwt.decode without algorithms=[...]: the token picks its own algorithm",
+            key="no algorithms",
+            scope="f",
+        )
+    ]
 
 
 def test_unparseable_files_are_named_in_the_notes(tmp_path: Path) -> None:
