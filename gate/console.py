@@ -75,7 +75,7 @@ class Console:
         who = f.identity or "anonymous"
         if f.victim:
             who = f"{who} -> {f.victim}"
-        if not f.method:
+        if not f.method or (f.evidence.code and not f.evidence.request):  # static findings: nobody sent anything
             who = "source"
         where = f"{f.file}:{f.line}" if f.file else ""
         tag = "" if f.status == "new" else f" [{f.status}]"

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from gate.config import Config, TableConfig
 from gate.dynamo import snapshot
@@ -85,14 +86,19 @@ class ScanContext:
         return None
 
     def path_for(self, op: Operation, owner: Identity) -> str | None:
-        """`op.path` filled with `owner`'s values; None when some parameter has no value."""
+        """`op.path` filled with `owner`'s values; None when some path parameter has no value.
+
+        Query parameters with a value for `owner` are appended (`/user?user_id=alice`): routes that
+        take the owner from the query string (Flask's `request.args`) are probed like path ones.
+        """
         path = op.path
         for p in op.path_params:
             v = self.param_value(p, owner)
             if v is None:
                 return None
             path = path.replace("{" + p + "}", str(v))
-        return path
+        query = {q: str(v) for q in op.query_params if (v := self.param_value(q, owner)) is not None}
+        return path + ("?" + urlencode(query) if query else "")
 
     def sample_path(self, op: Operation) -> str:
         """A path for probes that do not care whose data it is (first identity with values)."""
