@@ -99,18 +99,28 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _ours(pid: int, mark: str, workdir: Path) -> bool:
+    """A process this scan started: the JVM inherits the gate's environment (our mark); the service
+    gets a fresh environment but runs in our private copy of the example."""
+    try:
+        if mark.encode() in Path(f"/proc/{pid}/environ").read_bytes():
+            return True
+        return Path(f"/proc/{pid}/cwd").resolve() == workdir.resolve()
+    except OSError:
+        return False
+
+
 def test_no_orphan_processes_after_a_scan(tmp_path: Path) -> None:
-    before = {int(p) for p in os.listdir("/proc") if p.isdigit()}
-    p = run_cli("scan", str(EXAMPLES / "profiles-fastapi-fixed"), "--output", str(tmp_path / "r.json"))
+    work = tmp_path / "svc"
+    shutil.copytree(EXAMPLES / "profiles-fastapi-fixed", work)
+    mark = f"AUTHGATE_ORPHAN_MARK={tmp_path.name}"
+    p = run_cli("scan", str(work), "--output", str(tmp_path / "r.json"), env=dict([mark.split("=", 1)]))
     assert p.returncode == 0, p.stderr
-    leftovers = []
-    for pid in {int(p) for p in os.listdir("/proc") if p.isdigit()} - before:
-        try:
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if _alive(pid) and ("DynamoDBLocal" in cmd or "uvicorn" in cmd):
-            leftovers.append((pid, cmd))
+    leftovers = [
+        pid
+        for pid in (int(x) for x in os.listdir("/proc") if x.isdigit())
+        if pid != os.getpid() and _alive(pid) and _ours(pid, mark, work)
+    ]
     assert leftovers == []
 
 
