@@ -44,6 +44,9 @@ class ScanContext:
     extra_redactions: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # things a check could not do (shown in the report)
     scratch: dict[str, Any] = field(default_factory=dict)  # results shared between families (access profile)
+    # legitimate requests of identities to their own data, sent once and shared by every family that needs
+    # them (bola.list, exposure, bfla's baseline, the access profile): key (operation id, identity, path)
+    own_cache: dict[tuple[str, str, str], asyncio.Future[Any]] = field(default_factory=dict)
 
     # -- selection -------------------------------------------------------------------------
     def enabled(self, check_id: str) -> bool:
