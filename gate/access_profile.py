@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from gate.checks.context import ScanContext
-from gate.checks.util import is_public, legit_owner, own_request
+from gate.checks.util import is_admin_route, is_public, legit_owner, own_request
 from gate.dynamo.recorder import DynamoCall
 from gate.identities import Identity
 from gate.openapi import Operation
@@ -169,10 +169,13 @@ async def build(ctx: ScanContext) -> list[dict[str, Any]]:
         owner = legit_owner(ctx, op)
         entry: dict[str, Any] = {"operation": op.id, "public": is_public(ctx, op)}
         if owner is None or ctx.recorder is None:
-            entry["note"] = "not profiled: " + (
-                "no identity's fixtures fill the path" if ctx.recorder is not None else "DynamoDB calls not recorded"
-            )
-            out.append(entry)
+            if ctx.recorder is None:
+                why = "the service's DynamoDB calls are not recorded (service.url)"
+            elif is_admin_route(ctx, op) and not ctx.privileged:
+                why = "an admin operation, and no identity has a role"
+            else:
+                why = "no identity's fixtures fill the path parameters"
+            out.append(entry | {"note": f"not profiled: {why}"})
             continue
         me, path = owner
         own = await own_request(ctx, op, me, path)

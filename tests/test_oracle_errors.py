@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+from gate.checks.errors import leaks
+from gate.config import TableConfig
+from gate.probe import Exchange
 from tests.oracle_helpers import finding, of_family
 
 
@@ -31,3 +36,26 @@ def test_test_app_stack_trace_is_found_and_generic_answer_is_not(oracle_report) 
     f = finding(report, "errors.leak", "GET /docs/{doc_id}")
     assert f["evidence"]["response"]["status"] == 500
     assert "stack trace" in f["evidence"]["notes"][0]
+
+
+def _ex(status: int, text: str, path: str = "/things/1") -> Exchange:
+    return Exchange(
+        id=1,
+        lane=0,
+        method="GET",
+        path=path,
+        identity="alice",
+        request_headers={},
+        request_body=None,
+        status=status,
+        text=text,
+    )
+
+
+def test_a_table_name_alone_is_a_leak_only_when_labelled_as_a_table() -> None:
+    ctx = SimpleNamespace(tables=[TableConfig(name="posts", key={"id": "S"})])
+    assert leaks(ctx, _ex(403, '{"detail": "you cannot read the posts of others"}')) == []
+    assert leaks(ctx, _ex(500, '{"error": "lookup failed", "table": "posts"}')) == ["table name 'posts'"]
+    assert leaks(ctx, _ex(404, '{"detail": "table posts missing"}', path="/posts/1")) == []  # an echo of the path
+    found = leaks(ctx, _ex(500, "botocore.exceptions.ClientError: ... arn:aws:dynamodb:us-east-1:1:table/posts"))
+    assert found == ["botocore: 'botocore'", "ARN: 'arn:aws:dynamodb:'", "table name 'posts'"]

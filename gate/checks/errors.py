@@ -7,8 +7,8 @@ What it proves
   boto3 refuses). `errors.leak` is reported when the answer (whatever its status) carries
   internal error text: botocore `ClientError` text ("An error occurred (ValidationException)
   when calling the GetItem operation"), DynamoDB exception names, ARNs, Python stack traces, or
-  (in an error answer) a table name. The recorder's failed DynamoDB call, when there is one, is
-  part of the proof: it shows which call the provocation broke.
+  a table name (labelled as one, or next to the other internals). The recorder's failed DynamoDB
+  call, when there is one, is part of the proof: it shows which call the provocation broke.
 
 Example finding
   MEDIUM errors.leak GET /users/{user_id}/notes/{note_id} alice: body leaks ValidationException,
@@ -69,11 +69,17 @@ MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
 def leaks(ctx: ScanContext, ex: Exchange) -> list[str]:
     """What internal detail the response carries: marker names with the matched text."""
     out = [f"{name}: {m.group(0)[:80]!r}" for name, rx in MARKERS if (m := rx.search(ex.text))]
-    if out or ex.status >= 400:  # a table name alone is a leak only in an error answer
-        request = ex.path + (ex.request_body or "")
-        for t in ctx.tables:
-            if re.search(rf"(?<![\w/-]){re.escape(t.name)}(?![\w/-])", ex.text) and t.name not in request:
-                out.append(f"table name {t.name!r}")
+    request = ex.path + (ex.request_body or "")
+    for t in ctx.tables:
+        if t.name in request:
+            continue  # an echo of the request proves nothing
+        name = re.escape(t.name)
+        # next to other internals a mention is enough; alone it must be labelled as a table ("table": "posts",
+        # TableName=posts, table/posts in an ARN): a table called `posts` is also an ordinary word
+        labelled = rf"table(_?name)?[\"']?\s*[:=]?\s*[\"']?{name}(?![\w-])|:table/{name}(?![\w-])"
+        mention = rf"(?<![\w/-]){name}(?![\w/-])"
+        if re.search(labelled, ex.text, re.I) or (out and re.search(mention, ex.text)):
+            out.append(f"table name {t.name!r}")
     return out
 
 

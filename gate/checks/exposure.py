@@ -6,8 +6,10 @@ What it proves
   design, not about reaching someone else's item (that is bola).
   `exposure.secret`: the response carries a secret: the value of a seeded sensitive attribute
   (`password_hash`, `api_key`, `mfa_secret`, `reset_token`, ...: the oracle knows every item),
-  a JSON field named like a secret with a value, or a value shaped like a password hash or an
-  AWS access key. Credential endpoints may return their own token field.
+  a JSON field named like a password, hash, secret or private key, or a value shaped like a
+  password hash, an AWS access key or a private key. A token or API key in a response is reported
+  only when it is a stored one coming back: handing out a fresh one is what login, refresh and
+  key-creation endpoints are for.
   `exposure.pii`: a regular identity's response carries another identity's email address (from
   the identities or the seeded items). Privileged identities and admin routes are exempt (the
   latter are bfla's business).
@@ -29,10 +31,11 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from gate.checks import register
-from gate.checks.context import ScanContext
-from gate.checks.util import OwnRequest, is_admin_route, is_public, legit_owner, own_request, privileged_target
+from gate.checks.context import SENSITIVE_ATTR, ScanContext
+from gate.checks.util import OwnRequest, is_admin_route, legit_owner, own_request, privileged_target
 from gate.findings import CheckMeta, Confidence, Finding, Severity
 from gate.openapi import Operation
+from gate.probe import Exchange
 
 _C = {"family": "exposure", "owasp": ("API3:2023",), "confidence": Confidence.HIGH}
 _FIX = (
@@ -58,10 +61,10 @@ PII = CheckMeta(
     **_C,
 )
 
-SENSITIVE_NAME = re.compile(
-    r"(^|_)(pass(word|wd)?|pwd)(_?hash)?$|secret|api_?key|access_?key|private_?key|(^|_)token$|"
-    r"session_?id$|(mfa|totp|otp)_?(secret|seed)|(^|_)salt$",
-    re.I,
+# Response fields that are secrets by name. Not tokens or API keys: handing a fresh one to its caller is
+# what login, refresh and key-creation endpoints are for; a STORED one coming back is caught above.
+SECRET_FIELD = re.compile(
+    r"(^|_)(pass(word|wd)?|pwd)(_?hash)?$|secret|private_?key|(mfa|totp|otp)_?(secret|seed)|(^|_)salt$", re.I
 )
 SECRET_SHAPES = re.compile(
     r"\$argon2(id|i|d)\$|\$2[aby]\$\d\d\$|pbkdf2[_:$]sha\d+|\$scrypt\$|\bAKIA[0-9A-Z]{16}\b|"
@@ -71,7 +74,8 @@ _MIN_SECRET = 8  # shorter values are too likely to appear by chance
 
 
 def _shown(value: str) -> str:
-    return json.dumps(value[:10] + "…" if len(value) > 14 else value, ensure_ascii=False)
+    """A secret as evidence shows: at most its first half (10 characters), enough to recognise it."""
+    return json.dumps(value[: min(10, len(value) // 2)] + "…", ensure_ascii=False)
 
 
 def _walk(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -84,24 +88,19 @@ def _walk(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
             yield from _walk(v, prefix)
 
 
-def secrets_in(ctx: ScanContext, op: Operation, own: OwnRequest) -> list[str]:
-    """Proof lines for each secret the response carries (seeded sensitive values first)."""
-    ex = own.exchange
+def secrets_in(ctx: ScanContext, ex: Exchange) -> list[str]:
+    """Proof lines for each secret the response carries: seeded sensitive values, secret-named fields,
+    secret-shaped values (password hashes, AWS access keys, private keys)."""
     found: dict[str, str] = {}
     for item in ctx.owned:
         for attr, value in item.item.items():
-            sensitive = SENSITIVE_NAME.search(attr) and isinstance(value, str) and len(value) >= _MIN_SECRET
+            sensitive = SENSITIVE_ATTR.search(attr) and isinstance(value, str) and len(value) >= _MIN_SECRET
             if sensitive and value in ex.text:
                 found.setdefault(value, f"response carries {attr} {_shown(value)} ({item.table}.{attr} of {item.key})")
-    login = ctx.cfg.auth.login
-    token_field = login.token if login and op.path == login.path else None
     for path, value in _walk(ex.json()):
-        field = path.rsplit(".", 1)[-1]
-        if not isinstance(value, str) or len(value) < _MIN_SECRET or value in found or field == token_field:
+        if not isinstance(value, str) or len(value) < _MIN_SECRET or value in found:
             continue
-        if is_public(ctx, op) and field.lower() in ("access_token", "refresh_token", "id_token", "token"):
-            continue  # a credential endpoint hands out tokens: that is its job
-        if SENSITIVE_NAME.search(field) or SECRET_SHAPES.search(value):
+        if SECRET_FIELD.search(path.rsplit(".", 1)[-1]) or SECRET_SHAPES.search(value):
             found[value] = f"response carries {path} {_shown(value)}"
     for m in SECRET_SHAPES.finditer(ex.text):
         if not any(m.group(0) in v for v in found):
@@ -147,7 +146,7 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
         reported: set[str] = set()
         for own in await _material(ctx, op):
             ex, me = own.exchange, own.identity
-            secrets = secrets_in(ctx, op, own) if SECRET.id not in reported and ctx.enabled(SECRET.id) else []
+            secrets = secrets_in(ctx, ex) if SECRET.id not in reported and ctx.enabled(SECRET.id) else []
             if secrets:
                 reported.add(SECRET.id)
                 yield ctx.finding(
