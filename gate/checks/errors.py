@@ -2,9 +2,10 @@
 
 What it proves
   The legitimate user of each operation (so authorization lets the request through) sends
-  provocations: each path parameter and query parameter oversize (more than DynamoDB's 2,048-byte
-  key limit), body string fields oversize, and body fields of the wrong type (a float, which
-  boto3 refuses). `errors.leak` is reported when the answer (whatever its status) carries
+  provocations: each path parameter oversize (more than DynamoDB's 2,048-byte key limit) and
+  malformed (quotes, braces, a NUL), query parameters oversize and empty (DynamoDB refuses an
+  empty key value), body string fields oversize, and body fields of the wrong type (a float,
+  which boto3 refuses). `errors.leak` is reported when the answer (whatever its status) carries
   internal error text: botocore `ClientError` text ("An error occurred (ValidationException)
   when calling the GetItem operation"), DynamoDB exception names, ARNs, Python stack traces, or
   a table name (labelled as one, or next to the other internals). The recorder's failed DynamoDB
@@ -48,6 +49,7 @@ LEAK = CheckMeta(
 )
 
 OVERSIZE = "x" * 2100  # DynamoDB keys: at most 2,048 bytes (partition) and 1,024 bytes (sort)
+MALFORMED = "%27%22%7B%7D%00"  # '"{} and a NUL, URL-encoded: breaks int(), json.loads() and naive parsing
 WRONG_TYPE = 1.5  # boto3 refuses floats ("Float types are not supported. Use Decimal types instead.")
 MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("botocore ClientError text", re.compile(r"An error occurred \(\w+\) when calling the \w+ operation")),
@@ -91,10 +93,12 @@ def _provocations(op: Operation, path: str, ctx: ScanContext) -> list[tuple[str,
     template = op.path.strip("/").split("/")
     for name in op.path_params:
         idx = template.index("{" + name + "}")
-        bad = [*segments[:idx], OVERSIZE, *segments[idx + 1 :]]
-        out.append((f"oversize path parameter {name}", "/" + "/".join(bad), {}, body))
+        for kind, value in (("oversize", OVERSIZE), ("malformed", MALFORMED)):
+            bad = [*segments[:idx], value, *segments[idx + 1 :]]
+            out.append((f"{kind} path parameter {name}", "/" + "/".join(bad), {}, body))
     if op.query_params:
         out.append(("oversize query parameters", path, dict.fromkeys(op.query_params, OVERSIZE), body))
+        out.append(("empty query parameters", path, dict.fromkeys(op.query_params, ""), body))
     if body:
         big = {k: OVERSIZE if isinstance(v, str) else v for k, v in body.items()}
         out.append(("oversize body fields", path, {}, big))
