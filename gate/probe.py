@@ -203,12 +203,21 @@ class Prober:
             self.recorder.begin(lane, pid)
         t0 = time.perf_counter()
         try:
-            resp = await self._client.request(
-                method.upper(), self.base_urls[lane] + path, headers=hdrs, content=content, params=params
-            )
-            ex.status = resp.status_code
-            ex.response_headers = {k.lower(): v for k, v in resp.headers.items()}
-            ex.text = resp.text
+            for attempt in (1, 2):
+                try:
+                    resp = await self._client.request(
+                        method.upper(), self.base_urls[lane] + path, headers=hdrs, content=content, params=params
+                    )
+                except (httpx.RemoteProtocolError, httpx.ReadError):
+                    # uvicorn closes a kept-alive connection after a 500; a probe sent on it in that moment
+                    # never reached the service (the recorder saw nothing), so it is sent again, once
+                    if attempt == 1 and not (self.recorder and self.recorder.calls_of(pid)):
+                        continue
+                    raise
+                ex.status = resp.status_code
+                ex.response_headers = {k.lower(): v for k, v in resp.headers.items()}
+                ex.text = resp.text
+                break
         except httpx.HTTPError as exc:
             ex.error = f"{type(exc).__name__}: {exc}"
         finally:

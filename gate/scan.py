@@ -18,9 +18,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from gate import access_profile, openapi, scoring
 from gate import baseline as baseline_mod
 from gate import checks as checks_mod
-from gate import openapi, scoring
 from gate.checks.context import ScanContext
 from gate.config import Config, TableConfig
 from gate.console import Console
@@ -297,6 +297,7 @@ async def _checks(
     )
     try:
         findings, errors = await _run_checks(ctx, console)
+        errors += await access_profile.record(ctx)
     finally:
         await prober.aclose()
     return findings, errors, ctx

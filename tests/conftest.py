@@ -116,3 +116,54 @@ def baseline_roundtrip(tmp_path_factory: pytest.TempPathFactory) -> dict:
     (changed / "app.py").write_text(app.replace('@app.get("/me/posts")\n', "") + NEW_FLAW)
     scan_here("changed", "changed")
     return out
+
+
+ORACLE_APP_CONFIG = {
+    "version": 1,
+    "service": {
+        "command": "uvicorn oracle:app --host 127.0.0.1 --port {port} --log-level warning",
+        "workdir": str(APPS),
+        "env": {"ACCOUNTS_TABLE": "oracle_accounts", "DOCS_TABLE": "oracle_docs"},
+    },
+    "dynamodb": {
+        "tables": [
+            {"name": "oracle_accounts", "key": {"account_id": "S"}},
+            {"name": "oracle_docs", "key": {"owner": "S", "doc_id": "S"}},
+        ]
+    },
+    "auth": {"jwt": {"secret_env": "JWT_SECRET"}},
+    "identities": {
+        "alice": {"sub": "alice", "email": "alice@example.test"},
+        "bob": {"sub": "bob", "email": "bob@example.test"},
+        "admin": {"sub": "root", "email": "root@example.test", "claims": {"role": "admin"}, "role": "admin"},
+    },
+    "fixtures": [
+        {
+            "table": "oracle_accounts",
+            "owner": "alice",
+            "item": {
+                "account_id": "alice",
+                "name": "Alice A",
+                "mfa_secret": "JBSWY3DPEHPK3PXPALICE",
+                "manager_email": "bob@example.test",
+            },
+        },
+        {"table": "oracle_accounts", "owner": "bob", "item": {"account_id": "bob", "name": "Bob B"}},
+        {"table": "oracle_accounts", "owner": "admin", "item": {"account_id": "root", "name": "Root R"}},
+        {"table": "oracle_docs", "owner": "alice", "item": {"owner": "alice", "doc_id": "d-alice", "title": "A doc"}},
+        {"table": "oracle_docs", "owner": "bob", "item": {"owner": "bob", "doc_id": "d-bob", "title": "B doc"}},
+    ],
+    "checks": {"admin_paths": ["GET /reports/*"]},
+}
+
+
+@pytest.fixture(scope="session")
+def oracle_report(dynamo: local.DynamoLocal, tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict, str]:
+    """One scan of tests/apps/oracle.py (NOT OK / OK routes of the oracle's checks) on the session's DynamoDB."""
+    import yaml
+
+    d = tmp_path_factory.mktemp("oracle-app")
+    cfg = {**ORACLE_APP_CONFIG, "dynamodb": {**ORACLE_APP_CONFIG["dynamodb"], "endpoint": dynamo.endpoint}}
+    (d / ".authgate.yml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    p, rep = scan_report(d, d)
+    return p.returncode, rep, p.stdout + p.stderr

@@ -5,6 +5,7 @@ Each remediation is marked `# OK:` with what makes it safe.
 
 import os
 import time
+import uuid
 
 import boto3
 import jwt
@@ -96,7 +97,20 @@ def admin_stats(user: dict = Depends(admin)):
     return {"profiles": profiles.scan(Select="COUNT")["Count"]}
 
 
-@app.get("/posts")
+class Post(BaseModel):  # OK: response model: no author emails, no extra attributes
+    owner_id: str
+    post_id: str
+    topic: str | None = None
+    body: str | None = None
+
+
+class PostCreate(BaseModel):  # OK: allow-listed fields, unknown fields (owner_id, role, ...) rejected
+    model_config = ConfigDict(extra="forbid")
+    topic: str = Field(max_length=64)
+    body: str = Field(max_length=2000)
+
+
+@app.get("/posts", response_model=list[Post])
 def posts_by_topic(topic: str = "cats", user: dict = Depends(current_user)):
     # OK: the owner is the partition key of the Query; topic only narrows the caller's own posts
     return posts.query(KeyConditionExpression=Key("owner_id").eq(user["sub"]),
@@ -126,3 +140,18 @@ def get_note(user_id: str, note_id: str, user: dict = Depends(owner)):
     except ClientError:
         raise HTTPException(500, "internal error") from None
     return item or {}
+
+
+@app.post("/posts")
+def create_post(body: PostCreate, user: dict = Depends(current_user)):
+    # OK: the owner comes from the verified token; only allow-listed fields are written
+    item = {**body.model_dump(), "owner_id": user["sub"], "post_id": uuid.uuid4().hex}
+    posts.put_item(Item=item, ConditionExpression=Attr("post_id").not_exists())
+    return {"post_id": item["post_id"]}
+
+
+@app.delete("/admin/users/{user_id}")
+def admin_delete_user(user_id: str, user: dict = Depends(admin)):
+    # OK: role checked before the delete
+    profiles.delete_item(Key={"user_id": user_id})
+    return {"deleted": user_id}

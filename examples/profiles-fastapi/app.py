@@ -5,6 +5,7 @@ Each route is marked `# NOT OK:` with the flaw authgate must find, or `# OK:`.
 
 import os
 import time
+import uuid
 
 import boto3
 import jwt
@@ -79,7 +80,14 @@ def admin_stats(user: dict = Depends(current_user)):
 @app.get("/posts")
 def posts_by_topic(topic: str = "cats", user: dict = Depends(current_user)):
     # NOT OK: bola.list - Query on the by_topic GSI without owner scoping returns everyone's posts
-    return posts.query(IndexName="by_topic", KeyConditionExpression=Key("topic").eq(topic))["Items"]
+    # NOT OK: exposure.pii - each post carries its author's email (BatchGetItem of the authors' profiles)
+    items = posts.query(IndexName="by_topic", KeyConditionExpression=Key("topic").eq(topic))["Items"]
+    owners = sorted({p["owner_id"] for p in items})
+    authors = {}
+    if owners:
+        got = ddb.batch_get_item(RequestItems={profiles.name: {"Keys": [{"user_id": o} for o in owners]}})
+        authors = {a["user_id"]: a for a in got["Responses"].get(profiles.name, [])}
+    return [{**p, "author_email": authors.get(p["owner_id"], {}).get("email")} for p in items]
 
 
 @app.get("/me/posts")
@@ -105,3 +113,19 @@ def get_note(user_id: str, note_id: str, request: Request, user: dict = Depends(
     except Exception as e:  # noqa: BLE001
         return {"error": str(e), "table": posts.name}
     return item or {}
+
+
+@app.post("/posts")
+def create_post(body: dict, user: dict = Depends(current_user)):
+    # NOT OK: mass-assignment.owner - the body is spread last, so its owner_id wins over the caller's;
+    # mass-assignment.privilege - any other field (role, is_admin, ...) lands in the item too
+    item = {"owner_id": user["sub"], "post_id": uuid.uuid4().hex, **body}
+    posts.put_item(Item=item)
+    return {"post_id": item["post_id"]}
+
+
+@app.delete("/admin/users/{user_id}")
+def admin_delete_user(user_id: str, user: dict = Depends(current_user)):
+    # NOT OK: bfla - any signed-in user may delete any account (no role check)
+    profiles.delete_item(Key={"user_id": user_id})
+    return {"deleted": user_id}

@@ -23,7 +23,15 @@ from collections.abc import AsyncIterator
 
 from gate.checks import register
 from gate.checks.context import ScanContext
-from gate.checks.util import foreign_items, is_admin_route, is_public, sample_body, touched_db, values_in
+from gate.checks.util import (
+    foreign_items,
+    is_admin_route,
+    is_public,
+    own_request,
+    sample_body,
+    touched_db,
+    values_in,
+)
 from gate.dynamo.recorder import DynamoCall, owner_scoped_values
 from gate.findings import CheckMeta, Confidence, Finding, Severity
 from gate.identities import Identity
@@ -137,10 +145,10 @@ async def _write(ctx: ScanContext, op: Operation, attacker: Identity, victim: Id
 
 
 async def _list(ctx: ScanContext, op: Operation, attacker: Identity) -> list[Finding]:
-    path = ctx.path_for(op, attacker)
-    if path is None:
+    own = await own_request(ctx, op, attacker)  # the attacker's own, legitimate request: shared with exposure
+    if own is None:
         return []
-    ex = await ctx.prober.send("GET", path, attacker, label=f"{attacker.name} lists")
+    ex = own.exchange
     out: list[Finding] = []
     if not ex.ok:
         return out

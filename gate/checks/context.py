@@ -25,6 +25,13 @@ from gate.openapi import Operation
 from gate.probe import Exchange, Prober, redact_text
 
 ID_LIKE = re.compile(r"(^|_)(id|uid|sub|owner|user|username|account|email)$", re.I)
+# Attribute names of stored secrets: their seeded values are redacted from all evidence, and exposure
+# reports them when a response carries them back.
+SENSITIVE_ATTR = re.compile(
+    r"(^|_)(pass(word|wd)?|pwd)(_?hash)?$|secret|api_?key|access_?key|private_?key|(^|_)token$|"
+    r"session_?id$|(mfa|totp|otp)_?(secret|seed)|(^|_)salt$",
+    re.I,
+)
 
 
 @dataclass
@@ -45,6 +52,9 @@ class ScanContext:
     extra_redactions: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # things a check could not do (shown in the report)
     scratch: dict[str, Any] = field(default_factory=dict)  # results shared between families (access profile)
+    # legitimate requests of identities to their own data, sent once and shared by every family that needs
+    # them (bola.list, exposure, bfla's baseline, the access profile): key (operation id, identity, path)
+    own_cache: dict[tuple[str, str, str], asyncio.Future[Any]] = field(default_factory=dict)
 
     # -- selection -------------------------------------------------------------------------
     def enabled(self, check_id: str) -> bool:
@@ -113,6 +123,8 @@ class ScanContext:
         out = [self.secret or "", *list(self.extra_redactions)]
         for i in self.identities.values():
             out += [i.token or "", i.password or "", i.api_key or "", *i.cookies.values()]
+        for o in self.owned:  # stored secrets (password hashes, keys) are named by exposure, never reprinted
+            out += [v for k, v in o.item.items() if isinstance(v, str) and SENSITIVE_ATTR.search(k)]
         return [s for s in out if s]
 
     def redact(self, text: str) -> str:
@@ -133,10 +145,10 @@ class ScanContext:
         return Evidence(
             request=ex.request_evidence(red) if ex else None,
             response=ex.response_evidence(red) if ex else None,
-            dynamodb_calls=[c.to_dict() for c in dcalls],
-            item_changes=list(changes or []),
-            notes=list(notes or []),
-            log=list(log or []),
+            dynamodb_calls=[_redacted(c.to_dict(), red) for c in dcalls],
+            item_changes=[_redacted(c, red) for c in changes or []],
+            notes=[redact_text(n, red) for n in notes or []],
+            log=[redact_text(line, red) for line in log or []],
             code=code,
         )
 
@@ -183,3 +195,14 @@ class ScanContext:
                 if pk in vals:
                     owners.add(o.owner)
         return owners
+
+
+def _redacted(value: Any, secrets: list[str]) -> Any:
+    """`value` (a call or an item change) with every secret in its strings replaced by a marker."""
+    if isinstance(value, str):
+        return redact_text(value, secrets)
+    if isinstance(value, dict):
+        return {k: _redacted(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v, secrets) for v in value]
+    return value

@@ -51,19 +51,24 @@ class DynamoCall:
     ms: float = 0.0
 
     def summary(self) -> str:
-        """One line a reviewer reads: `GetItem profiles {user_id: "bob"} -> 1 item`."""
+        """One line a reviewer reads: `GetItem profiles {user_id: "bob"} -> 1 item` (long values clipped)."""
         parts = [self.operation, self.table or "?"]
         if self.index:
             parts.append(f"index {self.index}")
         if self.key:
-            parts.append(json.dumps(self.key, sort_keys=True, default=str))
+            parts.append(json.dumps(_clipped(self.key), sort_keys=True, default=str, ensure_ascii=False))
         if self.key_condition:
             parts.append(f"key: {self.key_condition}")
         if self.filter:
             parts.append(f"filter: {self.filter}")
         if self.values:
-            parts.append(json.dumps(self.values, sort_keys=True, default=str))
-        tail = f"-> {self.error}" if self.error else f"-> {self.count} item{'s' if self.count != 1 else ''}"
+            parts.append(json.dumps(_clipped(self.values), sort_keys=True, default=str, ensure_ascii=False))
+        if self.error:
+            tail = f"-> {self.error}"
+        elif self.operation in _WRITES:
+            tail = "-> written" if self.operation != "DeleteItem" else "-> deleted"
+        else:
+            tail = f"-> {self.count} item{'s' if self.count != 1 else ''}"
         if self.scanned is not None and self.scanned != self.count and not self.error:
             tail += f" (read {self.scanned})"
         return " ".join(parts) + " " + tail
@@ -86,6 +91,17 @@ class DynamoCall:
             "summary": self.summary(),
         }
         return {k: v for k, v in d.items() if v not in (None, {}, [])}
+
+
+_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+_CLIP = 48
+
+
+def _clipped(values: dict[str, Any]) -> dict[str, Any]:
+    """Long strings shortened for the one-line summary (a 2 KB provocation key stays readable)."""
+    return {
+        k: f"{v[:_CLIP]}…({len(v)} chars)" if isinstance(v, str) and len(v) > _CLIP else v for k, v in values.items()
+    }
 
 
 def _plain_values(values: dict[str, Any] | None) -> dict[str, Any]:

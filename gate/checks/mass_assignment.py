@@ -1,0 +1,190 @@
+"""mass-assignment: body fields outside the schema land in the item (OWASP API3, CWE-915).
+
+What it proves
+  Each regular identity writes to its OWN item (its own path, so this is never BOLA) with the
+  operation's normal body plus fields the schema does not declare. The snapshot diff of the probe
+  is the proof: the attribute is in the item afterwards, with the value the probe sent.
+  `mass-assignment.privilege`: privilege or account-state fields (`role`, `is_admin`, `enabled`,
+  `email_confirmed`, ...) landed. `mass-assignment.owner`: an ownership attribute (one that holds
+  the owner's id in the seeded items, e.g. `owner_id`, `user_id`) landed with ANOTHER identity's
+  id: the caller created or moved an item into someone else's name.
+
+Example finding
+  HIGH mass-assignment.privilege PUT /users/{user_id}/profile alice: item diff: changed profiles
+  {"user_id": "alice"}: role None -> "admin", is_admin None -> true.
+
+Remediation
+  Validate the body against a model that lists the writable fields and rejects the rest
+  (pydantic `extra="forbid"`), build the update from that allow-list, and take the owner from
+  the verified token, never from the body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from gate.checks import register
+from gate.checks.context import ScanContext
+from gate.checks.util import is_admin_route, is_public, sample_body
+from gate.findings import CheckMeta, Confidence, Finding, Severity
+from gate.identities import Identity
+from gate.openapi import Operation
+from gate.probe import Exchange
+
+_C = {
+    "family": "mass-assignment",
+    "cwe": ("CWE-915",),
+    "owasp": ("API3:2023",),
+    "confidence": Confidence.HIGH,
+    "severity": Severity.HIGH,
+}
+PRIVILEGE = CheckMeta(
+    id="mass-assignment.privilege",
+    title="Privilege field from the body lands in the item",
+    description="A body field outside the schema (role, is_admin, enabled, ...) was written to the caller's item.",
+    remediation="Accept only allow-listed fields (pydantic extra='forbid') and build the update from that list; "
+    "roles and account state are set by admin operations only.",
+    **_C,
+)
+OWNER = CheckMeta(
+    id="mass-assignment.owner",
+    title="Owner field from the body lands in the item",
+    description="A body field naming another identity as the owner (owner_id, user_id, ...) landed in an item.",
+    remediation="Set the owner attribute from the verified token after validation, never from the body; reject "
+    "unknown fields.",
+    **_C,
+)
+
+GENERIC_OWNER_FIELDS = ("owner_id", "user_id")
+
+
+def _privilege_fields(ctx: ScanContext) -> dict[str, Any]:
+    role = next((i.role for i in ctx.privileged if i.role), "admin")
+    return {
+        "role": role,
+        "roles": [role],
+        "is_admin": True,
+        "admin": True,
+        "enabled": True,
+        "email_confirmed": True,
+        "email_verified": True,
+        "verified": True,
+    }
+
+
+def _owner_attrs(ctx: ScanContext) -> dict[str, set[str]]:
+    """Per table, the attributes that hold the owner's id in its seeded items (`posts`: owner_id)."""
+    out: dict[str, set[str]] = {}
+    for item in ctx.owned:
+        ident = ctx.identities.get(item.owner or "")
+        if ident is not None:
+            out.setdefault(item.table, set()).update(k for k, v in item.item.items() if v == ident.sub)
+    return out
+
+
+def _owner_fields(ctx: ScanContext) -> list[str]:
+    """Body fields to try: every table's owner attributes plus the usual names."""
+    return sorted(set(GENERIC_OWNER_FIELDS).union(*_owner_attrs(ctx).values()))
+
+
+def _key_names(ctx: ScanContext) -> set[str]:
+    return {k for t in ctx.tables for k in t.key}
+
+
+def _landed(changes: list[dict[str, Any]], sent: dict[str, Any]) -> list[tuple[dict[str, Any], list[str]]]:
+    """(change, attributes) where a sent attribute is in the created/changed item with the sent value."""
+    out = []
+    for c in changes:
+        after = c.get("after") or {}  # a changed item's `after` holds only the changed attributes
+        hit = sorted(a for a in after if a in sent and after[a] == sent[a])
+        if hit:
+            out.append((c, hit))
+    return out
+
+
+async def _send(
+    ctx: ScanContext, op: Operation, me: Identity, path: str, body: dict[str, Any], label: str
+) -> tuple[Exchange, list[dict[str, Any]]]:
+    async with ctx.mutation() as (lane, changes):
+        ex = await ctx.prober.send(op.method, path, me, json_body=body, lane=lane, label=label)
+    return ex, changes
+
+
+def _describe(change: dict[str, Any], attrs: list[str]) -> str:
+    before = change.get("before") or {}
+    after = change.get("after") or {}
+    vals = ", ".join(f"{a} {before.get(a)!r} -> {after.get(a)!r}" for a in attrs)
+    return f"item diff: {change['change']} {change['table']} {change['key']}: {vals}"
+
+
+async def _privilege(ctx: ScanContext, op: Operation, me: Identity, path: str) -> Finding | None:
+    declared = set(op.body_fields) | _key_names(ctx) | set(op.path_params)
+    extra = {k: v for k, v in _privilege_fields(ctx).items() if k not in declared}
+    if not extra:
+        return None
+    body = {**(sample_body(op, ctx) or {}), **extra}
+    ex, changes = await _send(ctx, op, me, path, body, f"{me.name} adds privilege fields to its own write")
+    mine = [
+        (c, a)
+        for c, a in _landed(changes, extra)
+        if c["change"] == "created" or ctx.owner_of(c["table"], c["key"]) == me.name
+    ]
+    if not mine:
+        return None
+    attrs = sorted({a for _, a_list in mine for a in a_list})
+    return ctx.finding(
+        PRIVILEGE,
+        op,
+        message=f"{me.name} set {', '.join(attrs)} on its own item through {op.id} (answered {ex.status})",
+        evidence=ctx.evidence(ex, changes=[c for c, _ in mine], notes=[_describe(c, a) for c, a in mine]),
+        identity=me.name,
+        roles=ctx.roles(me),
+    )
+
+
+async def _owner(ctx: ScanContext, op: Operation, me: Identity, path: str) -> Finding | None:
+    victim = next((i for i in sorted(ctx.identities.values(), key=lambda i: i.privileged) if i.name != me.name), None)
+    fields = [f for f in _owner_fields(ctx) if f not in op.body_fields and f not in op.path_params]
+    if victim is None or not fields:
+        return None
+    extra = dict.fromkeys(fields, victim.sub)
+    body = {**(sample_body(op, ctx) or {}), **extra}
+    ex, changes = await _send(ctx, op, me, path, body, f"{me.name} names {victim.name} as the owner in its write")
+    # an ownership attribute of THAT table (from its seeded items; the usual names for a table without seeds)
+    owner_attrs = _owner_attrs(ctx)
+    hits = [
+        (c, [a for a in attrs if a in owner_attrs.get(c["table"], GENERIC_OWNER_FIELDS)])
+        for c, attrs in _landed(changes, extra)
+    ]
+    hits = [(c, a) for c, a in hits if a]
+    if not hits:
+        return None
+    attrs = sorted({a for _, a_list in hits for a in a_list})
+    return ctx.finding(
+        OWNER,
+        op,
+        message=f"{me.name} wrote an item owned by {victim.name} through {op.id} ({', '.join(attrs)} from the body)",
+        evidence=ctx.evidence(ex, changes=[c for c, _ in hits], notes=[_describe(c, a) for c, a in hits]),
+        identity=me.name,
+        victim=victim.name,
+        roles=ctx.roles(me, victim),
+    )
+
+
+@register(PRIVILEGE, OWNER, order=60)
+async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
+    for op in ctx.operations:
+        if not op.has_body or is_public(ctx, op) or is_admin_route(ctx, op):
+            continue
+        for meta, probe in ((PRIVILEGE, _privilege), (OWNER, _owner)):
+            if not ctx.enabled(meta.id):
+                continue
+            # one regular identity writing to its own item is enough: the flaw is the handler's, not the caller's
+            me = next((i for i in ctx.regular if ctx.path_for(op, i) is not None), None)
+            path = ctx.path_for(op, me) if me is not None else None
+            if me is None or path is None:
+                continue
+            finding = await probe(ctx, op, me, path)
+            if finding is not None:
+                yield finding

@@ -1,0 +1,74 @@
+"""The access profile: per operation, the DynamoDB calls of its legitimate user, and where each key came from."""
+
+from __future__ import annotations
+
+from gate.access_profile import key_values
+from gate.dynamo.recorder import DynamoCall
+
+
+def _entry(report: dict, operation: str) -> dict:
+    [entry] = [e for e in report["access_profile"] if e["operation"] == operation]
+    return entry
+
+
+def test_vulnerable_profile_read_keys_on_the_path(vulnerable_report) -> None:
+    """bola's probe showed the key follows the path: `request`, not the caller's identity."""
+    _, report, _ = vulnerable_report
+    assert _entry(report, "GET /users/{user_id}/profile") == {
+        "operation": "GET /users/{user_id}/profile",
+        "public": False,
+        "identity": "alice",
+        "status": 200,
+        "calls": [
+            {
+                "operation": "GetItem",
+                "table": "profiles",
+                "key": [{"attribute": "user_id", "source": "request", "from": "identity sub, path user_id"}],
+            }
+        ],
+    }
+
+
+def test_fixed_profile_read_keys_on_the_identity(fixed_report) -> None:
+    """The path names the caller and other callers are refused: the key is the caller's (and the path's)."""
+    _, report, _ = fixed_report
+    [call] = _entry(report, "GET /users/{user_id}/profile")["calls"]
+    assert call["key"] == [{"attribute": "user_id", "source": "identity+request", "from": "identity sub, path user_id"}]
+
+
+def test_scans_gsi_queries_and_generated_keys(vulnerable_report, fixed_report) -> None:
+    _, vuln, _ = vulnerable_report
+    assert _entry(vuln, "GET /me/posts")["calls"] == [
+        {"operation": "Scan", "table": "posts", "key": [], "filter": True}
+    ]
+    query = _entry(vuln, "GET /posts")["calls"][0]
+    assert (query["operation"], query["index"]) == ("Query", "by_topic")
+    assert query["key"] == [{"attribute": "topic", "source": "other", "from": None}]  # the route's default
+    _, fixed, _ = fixed_report
+    owner_key = {"attribute": "owner_id", "source": "identity", "from": "identity sub"}
+    assert _entry(fixed, "GET /me/posts")["calls"] == [{"operation": "Query", "table": "posts", "key": [owner_key]}]
+    put = _entry(fixed, "POST /posts")["calls"][0]
+    assert put["key"] == [owner_key, {"attribute": "post_id", "source": "other", "from": None}]
+
+
+def test_admin_operations_are_profiled_for_the_privileged_identity(fixed_report) -> None:
+    _, report, _ = fixed_report
+    entry = _entry(report, "DELETE /admin/users/{user_id}")
+    assert (entry["identity"], entry["status"]) == ("admin", 200)
+    assert entry["calls"][0]["key"] == [{"attribute": "user_id", "source": "request", "from": "path user_id"}]
+
+
+def test_key_condition_parsing() -> None:
+    call = DynamoCall(
+        seq=1,
+        lane=0,
+        probe=None,
+        operation="Query",
+        key_condition="#o = :o AND begins_with(#s, :p)",
+        names={"#o": "owner_id", "#s": "sk"},
+        values={":o": "alice", ":p": "post#"},
+    )
+    assert key_values(call, {}) == [("owner_id", "alice"), ("sk", "post#")]
+    call.key_condition = "pk = :o AND #s BETWEEN :a AND :b"
+    call.values = {":o": "bob", ":a": "1", ":b": "9"}
+    assert key_values(call, {}) == [("pk", "bob"), ("sk", "1")]

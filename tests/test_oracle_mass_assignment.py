@@ -1,0 +1,50 @@
+"""mass-assignment: extra body fields land in the caller's OWN item; proof = the snapshot diff."""
+
+from __future__ import annotations
+
+from tests.oracle_helpers import finding, of_family
+
+
+def test_vulnerable_profile_put_lets_role_land_in_alices_own_item(vulnerable_report) -> None:
+    _, report, _ = vulnerable_report
+    f = finding(report, "mass-assignment.privilege", "PUT /users/{user_id}/profile")
+    assert f["identity"] == "alice" and f["victim"] is None
+    ev = f["evidence"]
+    assert ev["request"]["path"] == "/users/alice/profile"  # its own item: not bola
+    [change] = ev["item_changes"]
+    assert (change["table"], change["key"], change["change"]) == ("profiles", {"user_id": "alice"}, "changed")
+    assert change["before"]["role"] is None and change["after"]["role"] == "admin"
+    assert change["after"]["is_admin"] is True and "role" in change["attributes"]
+
+
+def test_vulnerable_post_creation_takes_the_owner_from_the_body(vulnerable_report) -> None:
+    _, report, _ = vulnerable_report
+    f = finding(report, "mass-assignment.owner", "POST /posts")
+    assert (f["identity"], f["victim"]) == ("alice", "bob")
+    [change] = f["evidence"]["item_changes"]
+    assert change["table"] == "posts" and change["change"] == "created"
+    assert change["key"]["owner_id"] == "bob" and change["after"]["owner_id"] == "bob"
+
+
+def test_probes_leave_the_seed_untouched(vulnerable_report) -> None:
+    """Every probe runs in a snapshot: the bola.write finding still sees bob's seeded post afterwards."""
+    _, report, _ = vulnerable_report
+    f = finding(report, "bola.write", "DELETE /users/{user_id}/posts/{post_id}")
+    assert f["evidence"]["item_changes"][0]["before"]["body"] == "bob's private plans"
+
+
+def test_fixed_example_has_no_mass_assignment(fixed_report) -> None:
+    _, report, _ = fixed_report
+    assert of_family(report, "mass-assignment") == set()
+
+
+def test_test_app_mass_assignment_routes(oracle_report) -> None:
+    """NOT OK: merged body, body spread over the owner. OK: allow-list in code, pydantic dropping extras."""
+    _, report, _ = oracle_report
+    assert of_family(report, "mass-assignment") == {
+        ("mass-assignment.privilege", "PATCH /accounts/{account_id}", "alice"),
+        ("mass-assignment.privilege", "POST /docs", "alice"),
+        ("mass-assignment.owner", "POST /docs", "alice"),
+    }
+    [change] = finding(report, "mass-assignment.owner", "POST /docs")["evidence"]["item_changes"]
+    assert change["key"]["owner"] == "bob"
