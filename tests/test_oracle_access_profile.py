@@ -43,7 +43,8 @@ def test_scans_gsi_queries_and_generated_keys(vulnerable_report, fixed_report) -
     ]
     query = _entry(vuln, "GET /posts")["calls"][0]
     assert (query["operation"], query["index"]) == ("Query", "by_topic")
-    assert query["key"] == [{"attribute": "topic", "source": "other", "from": None}]  # the route's default
+    # the gate sends the query parameter it has a value for, so the GSI key visibly came from the request
+    assert query["key"] == [{"attribute": "topic", "source": "request", "from": "query topic"}]
     _, fixed, _ = fixed_report
     owner_key = {"attribute": "owner_id", "source": "identity", "from": "identity sub"}
     assert _entry(fixed, "GET /me/posts")["calls"] == [{"operation": "Query", "table": "posts", "key": [owner_key]}]

@@ -70,7 +70,10 @@ def test_vulnerable_sarif_is_valid(
 
 
 def test_baselined_sarif_from_the_cli_is_valid_with_suppressions(
-    baseline_roundtrip: dict, tmp_path: Path, sarif_validator: jsonschema.Draft202012Validator
+    baseline_roundtrip: dict,
+    tmp_path: Path,
+    sarif_validator: jsonschema.Draft202012Validator,
+    vulnerable_report: tuple[int, dict, str],
 ) -> None:
     doc = json.loads((baseline_roundtrip["work"] / "changed.sarif").read_text())  # `scan --sarif`
     check_sarif(doc, tmp_path, sarif_validator, "changed")
@@ -80,7 +83,7 @@ def test_baselined_sarif_from_the_cli_is_valid_with_suppressions(
         "name"
     ]
     accepted = [r for r in results if "suppressions" in r]
-    assert len(accepted) == 6
+    assert len(accepted) == len(vulnerable_report[1]["findings"]) - 1  # all but the fixed one
     assert all(
         r["suppressions"]
         == [
@@ -88,9 +91,11 @@ def test_baselined_sarif_from_the_cli_is_valid_with_suppressions(
         ]
         for r in accepted
     )
-    # Scanned from the repository root as `svc`: locations are relative to it.
-    loc = results[0]["locations"][0]["physicalLocation"]
-    assert loc["artifactLocation"] == {"uri": "changed/.authgate.yml", "uriBaseId": "%SRCROOT%"}
+    # Scanned from the repository root as `changed`: locations are relative to it, at the handler line.
+    loc = new[0]["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"] == {"uri": "changed/app.py", "uriBaseId": "%SRCROOT%"}
+    app_lines = (baseline_roundtrip["work"] / "changed" / "app.py").read_text().splitlines()
+    assert app_lines[loc["region"]["startLine"] - 1].startswith("def get_settings(")
 
 
 def test_error_sarif_is_valid_and_reports_the_failed_run(
