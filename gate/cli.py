@@ -17,10 +17,17 @@ from gate import __version__
 from gate.config import ConfigError, config_schema, load_config
 from gate.console import Console
 from gate.errors import ScanError
+from gate.report import FORMATS
 from gate.result import ScanResult
 from gate.scoring import Verdict
 
 EXIT_ERROR = 2
+DEFAULT_OUTPUT = {
+    "json": "authgate-report.json",
+    "markdown": "authgate-report.md",
+    "sarif": "authgate-report.sarif",
+    "annotations": "-",  # workflow commands act only on the step's output
+}
 
 
 def _sigterm(signum: int, frame: FrameType | None) -> None:
@@ -62,8 +69,18 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("scan", help="scan a service and decide the gate")
     scan_args(s)
-    s.add_argument("--format", default="json", help="format of --output: json, markdown, sarif, annotations")
-    s.add_argument("--output", help="report path (default: authgate-report.json, or stdout for '-')")
+    s.add_argument(
+        "--format",
+        default="json",
+        choices=sorted(FORMATS),
+        help="format of --output: json (the report), markdown (PR comment / job summary), sarif (code "
+        "scanning), annotations (GitHub workflow commands)",
+    )
+    s.add_argument(
+        "--output",
+        help="where --format goes; '-' is stdout (default: authgate-report.json, .md or .sarif by format; "
+        "annotations to stdout)",
+    )
     s.add_argument("--sarif", help="also write SARIF here")
     s.add_argument("--markdown", help="also write the Markdown summary here")
     s.add_argument("--no-baseline", action="store_true", help="ignore the baseline file")
@@ -96,7 +113,7 @@ def _config_path(args: argparse.Namespace) -> tuple[Path, Path]:
     return root, cfg_path
 
 
-def _error_result(target: str, message: str) -> ScanResult:
+def _error_result(target: str, message: str, config: str = ".authgate.yml") -> ScanResult:
     verdict = Verdict(score=0, gate_score=0, grade="F", verdict="error", reasons=[message])
     return ScanResult(
         service=target,
@@ -107,6 +124,7 @@ def _error_result(target: str, message: str) -> ScanResult:
         fail_on="high",
         duration_s=0.0,
         complete=False,
+        config=config,
     )
 
 
@@ -133,13 +151,36 @@ def _run_scan(args: argparse.Namespace, console: Console, use_baseline: bool = T
         use_baseline=use_baseline,
     )
     console.header(args.target)
-    return scan(root, cfg, console, opts, target=args.target)
+    result = scan(root, cfg, console, opts, target=args.target)
+    result.config = _config_name(root, cfg_path)
+    return result
+
+
+def _config_name(root: Path, cfg_path: Path) -> str:
+    """The config file as reports point at it: relative to the service directory when inside it."""
+    try:
+        return cfg_path.relative_to(root).as_posix()
+    except ValueError:
+        return cfg_path.as_posix()
+
+
+def _write_all(args: argparse.Namespace, result: ScanResult, output: str) -> bool:
+    """Every requested output; False (after one line on stderr) when one cannot be written."""
+    try:
+        _write(args.format, result, output)
+        if args.sarif:
+            _write("sarif", result, args.sarif)
+        if args.markdown:
+            _write("markdown", result, args.markdown)
+    except OSError as exc:
+        print(f"authgate: cannot write the report: {exc}", file=sys.stderr)
+        return False
+    return True
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
     console = Console(quiet=args.quiet)
-    fmt = args.format
-    output = args.output or ("authgate-report.json" if fmt == "json" else f"authgate-report.{fmt}")
+    output = args.output or DEFAULT_OUTPUT[args.format]
     try:
         result = _run_scan(args, console, use_baseline=not args.no_baseline)
     except ConfigError as exc:
@@ -148,20 +189,10 @@ def cmd_scan(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     except ScanError as exc:
         console.error(exc.message, exc.details)
-        result = _error_result(args.target, exc.message)
-        _write(fmt, result, output)
+        root, cfg_path = _config_path(args)
+        _write_all(args, _error_result(args.target, exc.message, _config_name(root, cfg_path)), output)
         return EXIT_ERROR
-    try:
-        _write(fmt, result, output)
-        if args.sarif:
-            _write("sarif", result, args.sarif)
-        if args.markdown:
-            _write("markdown", result, args.markdown)
-    except ValueError as exc:
-        print(f"authgate: --format: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    except OSError as exc:
-        print(f"authgate: cannot write the report: {exc}", file=sys.stderr)
+    if not _write_all(args, result, output):
         return EXIT_ERROR
     console.result(result, None if output == "-" else output)
     return result.verdict.exit_code

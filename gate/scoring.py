@@ -5,11 +5,14 @@ medium 10, low 4, info 0. Each finding multiplies what is left by a factor ≤ 1
 raises the score and the order of findings never matters. `score` counts every finding (the honest
 grade); `gate_score` counts only findings the baseline does not accept; the threshold applies to
 `gate_score`.
+
+Worked example (also in the README): one high and two medium findings give
+100 × 0.75 × 0.90 × 0.90 = 60.75, so score 60, grade D; with the high one accepted by the
+baseline the gate score is 100 × 0.90 × 0.90 = 81, which passes a threshold of 80.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -26,12 +29,12 @@ GRADES = ((90, "A"), (80, "B"), (70, "C"), (60, "D"))
 
 
 def score(severities: Iterable[Severity]) -> int:
-    # Integer arithmetic (per-mille of 100^n) keeps the product exact and order-independent.
-    num, den = 1, 1
+    """floor(100 × Π (100 − w)/100): exact integer arithmetic, so the result never depends on order."""
+    num, den = 100, 1
     for sev in severities:
         num *= 100 - WEIGHTS[sev]
         den *= 100
-    return math.floor(100 * num / den) if num else 0
+    return num // den
 
 
 def grade(value: int) -> str:

@@ -32,6 +32,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "parameter": f.parameter,
         "identity": f.identity,
         "victim": f.victim,
+        "roles": f.roles,
         "cwe": list(f.cwe),
         "owasp": list(f.owasp),
         "file": f.file,
@@ -47,7 +48,12 @@ def build(result: ScanResult) -> dict[str, Any]:
     return {
         "report_version": REPORT_VERSION,
         "tool": {"name": "authgate", "version": __version__},
-        "target": {"service": result.service, "operations": result.operations, "identities": result.identities},
+        "target": {
+            "service": result.service,
+            "config": result.config,
+            "operations": result.operations,
+            "identities": list(result.identities),
+        },
         "score": v.score,
         "gate_score": v.gate_score,
         "grade": v.grade,

@@ -1,0 +1,292 @@
+"""The Markdown summary: the pull-request comment and the job summary (`$GITHUB_STEP_SUMMARY`).
+
+Layout (UX.md): the hidden marker `<!-- authgate:summary -->` on the first line (the Action finds
+its comment again by it and edits it in place); a heading with the grade badge and the verdict; the
+gate score against the threshold and the new findings that fail the gate; counts by severity; a
+table of the new findings (check, operation, identity, CWE, OWASP, `file:line`); the evidence of
+each new finding folded in `<details>` (request, response excerpt, DynamoDB calls, item changes,
+remediation); then the fixed and the accepted findings, folded.
+
+Every string that the service or the pull request can influence goes through `gate.report.escape`.
+The text never exceeds GitHub's 65,536-character comment limit: when it would, rows and evidence
+sections are left out (most severe kept) and a note says how many and where the full list is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterable
+from urllib.parse import quote
+
+from gate import __version__
+from gate.baseline import Entry
+from gate.findings import Finding, Severity
+from gate.report.escape import code, fence, html, text
+from gate.result import ScanResult
+
+MARKER = "<!-- authgate:summary -->"
+LIMIT = 65_536  # GitHub's maximum comment body, in characters
+_BADGE_COLOR = {"A": "brightgreen", "B": "green", "C": "yellow", "D": "orange", "F": "red"}
+_SEVERITIES = sorted(Severity, reverse=True)
+_CWE = re.compile(r"^CWE-(\d+)$")
+_OWASP = re.compile(r"^API(\d+):2023$")
+_OWASP_SLUG = {
+    1: "0xa1-broken-object-level-authorization",
+    2: "0xa2-broken-authentication",
+    3: "0xa3-broken-object-property-level-authorization",
+    4: "0xa4-unrestricted-resource-consumption",
+    5: "0xa5-broken-function-level-authorization",
+    6: "0xa6-unrestricted-access-to-sensitive-business-flows",
+    7: "0xa7-server-side-request-forgery",
+    8: "0xa8-security-misconfiguration",
+    9: "0xa9-improper-inventory-management",
+    10: "0xaa-unsafe-consumption-of-apis",
+}
+# Bounds of one evidence section, so that one finding can never eat the whole comment.
+_BODY = 1200
+_CALLS = 8
+_CHANGES = 1500
+
+
+# -- small pieces -------------------------------------------------------------------------------
+def _badge(result: ScanResult) -> str:
+    v = result.verdict
+    if v.verdict == "error":
+        return "![authgate: error](https://img.shields.io/badge/authgate-error-lightgrey)"
+    label = quote(f"{v.grade} {v.score}/100", safe="")
+    return f"![authgate grade {v.grade}](https://img.shields.io/badge/authgate-{label}-{_BADGE_COLOR[v.grade]})"
+
+
+def _cwe(ids: Iterable[str]) -> str:
+    out = []
+    for c in ids:
+        m = _CWE.match(c)
+        out.append(f"[{c}](https://cwe.mitre.org/data/definitions/{m.group(1)}.html)" if m else text(c, 20))
+    return ", ".join(out) or "—"
+
+
+def _owasp(ids: Iterable[str]) -> str:
+    out = []
+    for o in ids:
+        m = _OWASP.match(o)
+        slug = _OWASP_SLUG.get(int(m.group(1))) if m else None
+        out.append(f"[{o}](https://owasp.org/API-Security/editions/2023/en/{slug}/)" if slug else text(o, 20))
+    return ", ".join(out) or "—"
+
+
+def who(f: Finding) -> str:
+    """The identity column, in words: `alice → bob`, `no credentials`, `source`."""
+    if not f.method:
+        return "source"
+    name = f.identity or "no credentials"
+    return f"{name} → {f.victim}" if f.victim else name
+
+
+def where(f: Finding) -> str:
+    if not f.file:
+        return "—"
+    return code(f"{f.file}:{f.line}" if f.line else f.file, 100)
+
+
+def _operation(method: str, route: str) -> str:
+    op = f"{method} {route}".strip()
+    return code(op, 100) if op else "—"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+# -- sections ---------------------------------------------------------------------------------------
+def _head(result: ScanResult) -> list[str]:
+    v = result.verdict
+    new, accepted = result.new, result.accepted
+    if v.verdict == "error":
+        lines = [
+            f"### {_badge(result)} authgate: could not scan, gate failed",
+            "",
+            "The scan did not complete, so the gate fails closed. What stopped it:",
+            "",
+        ]
+        lines += [f"- {text(r, 500)}" for r in v.reasons[:10]]
+        return [*lines, ""]
+    word = "passed" if v.verdict == "pass" else "failed"
+    cmp_ = "≥" if v.gate_score >= result.threshold else "<"
+    lines = [f"### {_badge(result)} authgate: {v.grade} ({v.score}/100), gate {word}", ""]
+    floor = Severity.parse(result.fail_on)
+    blocking = Counter(f.severity for f in new if f.severity >= floor)
+    summary = f"Gate score **{v.gate_score}** {cmp_} threshold **{result.threshold}**"
+    if blocking:
+        n = sum(blocking.values())
+        each = ", ".join(f"{blocking[s]} new {s.label}" for s in _SEVERITIES if blocking[s])
+        summary += f"; **{each}** finding" + ("s" if n != 1 else "")
+    summary += (
+        f". {len(new)} new, {len(accepted)} accepted, {len(result.fixed)} fixed since the baseline."
+        if result.baseline
+        else f". {_plural(len(new), 'finding')}, no baseline."
+    )
+    lines += [summary, ""]
+    if result.findings:
+        lines += [
+            "| | " + " | ".join(s.label for s in _SEVERITIES) + " |",
+            "|---|" + "---:|" * len(_SEVERITIES),
+        ]
+        for label, group in (("new", new), ("accepted", accepted)):
+            if label == "accepted" and not group:
+                continue
+            c = Counter(f.severity for f in group)
+            lines.append(f"| {label} | " + " | ".join(str(c[s]) for s in _SEVERITIES) + " |")
+        lines.append("")
+    return lines
+
+
+_TABLE_HEAD = ["| severity | check | operation | identity | CWE | OWASP | where |", "|---|---|---|---|---|---|---|"]
+
+
+def _row(f: Finding) -> str:
+    cells = [
+        f"**{f.severity.label}**",
+        code(f.check, 60),
+        _operation(f.method, f.route),
+        text(who(f), 60),
+        _cwe(f.cwe),
+        _owasp(f.owasp),
+        where(f),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _fixed_row(e: Entry) -> str:
+    return f"| {text(e.severity, 12)} | {code(e.check, 60)} | {_operation(e.method, e.route)} | {code(e.fingerprint)} |"
+
+
+def _http_request(req: dict) -> str:
+    lines = [f"{req.get('method', '')} {req.get('path', '')}"]
+    lines += [f"{k}: {v}" for k, v in (req.get("headers") or {}).items()]
+    if req.get("body"):
+        lines += ["", str(req["body"])]
+    return fence("\n".join(lines), "http", _BODY)
+
+
+def _http_response(resp: dict) -> str:
+    lines = [f"HTTP {resp.get('status', '?')}"]
+    lines += [f"{k}: {v}" for k, v in (resp.get("headers") or {}).items()]
+    if resp.get("body"):
+        lines += ["", str(resp["body"])]
+    return fence("\n".join(lines), "http", _BODY)
+
+
+def _evidence(f: Finding) -> str:
+    ev = f.evidence
+    summary = f"Evidence: {f.severity.label} {f.check} {f.operation or f.file or ''} ({who(f)})"
+    out = [f"<details><summary>{html(summary, 240)}</summary>", "", text(f.message, 400), ""]
+    if ev.notes:
+        out += ["Proof:", ""] + [f"- {text(n, 400)}" for n in ev.notes[:6]] + [""]
+    if ev.request:
+        ident = ev.request.get("identity") or "anonymous"
+        out += [f"Request, as {text(ident, 40)}:", "", _http_request(ev.request), ""]
+    if ev.response:
+        out += ["Response (excerpt):", "", _http_response(ev.response), ""]
+    if ev.dynamodb_calls:
+        calls = [str(c.get("summary") or c.get("operation", "?")) for c in ev.dynamodb_calls[:_CALLS]]
+        if len(ev.dynamodb_calls) > _CALLS:
+            calls.append(f"... and {len(ev.dynamodb_calls) - _CALLS} more")
+        out += ["DynamoDB calls this request caused:", "", fence("\n".join(calls), "", _BODY), ""]
+    if ev.item_changes:
+        dump = "\n".join(json.dumps(c, sort_keys=True, default=str, ensure_ascii=False) for c in ev.item_changes)
+        out += ["Item changes it made (the gate restored them):", "", fence(dump, "json", _CHANGES), ""]
+    if ev.code:
+        loc = f"{ev.code.get('file', '')}:{ev.code.get('line', '')}".rstrip(":")
+        out += [f"Code at {code(loc, 100, in_table=False)}:", "", fence(ev.code.get("excerpt", ""), "", _BODY), ""]
+    if ev.log:
+        out += ["Service log:", "", fence("\n".join(ev.log[:10]), "", _BODY), ""]
+    refs = " · ".join(x for x in (_cwe(f.cwe), _owasp(f.owasp)) if x != "—")
+    out += [f"**Fix:** {text(f.remediation, 600)} ({refs})", "", "</details>", ""]
+    return "\n".join(out)
+
+
+def _folded(title: str, head: list[str], rows: list[str], total: int) -> str:
+    lines = [f"<details><summary>{html(title)} ({total})</summary>", "", *head, *rows]
+    if len(rows) < total:
+        lines.append(f"\n{total - len(rows)} more left out to fit the comment limit.")
+    return "\n".join([*lines, "", "</details>", ""])
+
+
+def _footer(result: ScanResult) -> list[str]:
+    if result.verdict.verdict == "error":
+        return [f"<sub>authgate {__version__}, {result.duration_s:.1f} s.</sub>", ""]
+    bits = [
+        _plural(result.operations, "operation"),
+        _plural(len(result.identities), "identity").replace("identitys", "identities"),
+        _plural(result.requests, "request"),
+        _plural(result.dynamodb_calls, "DynamoDB call"),
+        f"{result.duration_s:.1f} s",
+    ]
+    if result.shard:
+        bits.append(f"shard {text(result.shard, 12)}")
+    lines = [f"<sub>{', '.join(bits)}. authgate {__version__}.</sub>", ""]
+    if result.notes:
+        lines += ["Notes:", ""] + [f"- {text(n, 300)}" for n in result.notes[:10]] + [""]
+    return lines
+
+
+# -- assembly -----------------------------------------------------------------------------------
+def render(result: ScanResult, limit: int = LIMIT) -> str:
+    """The whole summary, at most `limit` characters (GitHub's comment limit by default)."""
+    new = sorted(result.new, key=Finding.sort_key)
+    accepted = sorted(result.accepted, key=Finding.sort_key)
+    fixed = list(result.fixed)
+    head = "\n".join([MARKER, *_head(result)])
+    foot = "\n".join(_footer(result))
+    rows = [_row(f) for f in new]
+    evidence = [_evidence(f) for f in new]
+    acc_rows = [_row(f) for f in accepted]
+    fix_head = ["| severity | check | operation | fingerprint |", "|---|---|---|---|"]
+    fix_rows = [_fixed_row(e) for e in fixed]
+
+    # Spend the budget in order of importance: new rows, their evidence, fixed, accepted.
+    reserve = 400  # the truncation note
+    budget = limit - len(head) - len(foot) - reserve - 600  # section titles and folds
+    kept: dict[str, list[str]] = {}
+    for name, items in (("rows", rows), ("evidence", evidence), ("fixed", fix_rows), ("accepted", acc_rows)):
+        kept[name] = []
+        for item in items:
+            if len(item) + 1 > budget:
+                break
+            kept[name].append(item)
+            budget -= len(item) + 1
+    left = {k: n - len(kept[k]) for k, n in (("rows", len(rows)), ("evidence", len(evidence)))}
+    left["fixed"], left["accepted"] = len(fix_rows) - len(kept["fixed"]), len(acc_rows) - len(kept["accepted"])
+
+    parts = [head]
+    if new:
+        parts.append("\n".join([f"#### New findings ({len(new)})", "", *_TABLE_HEAD, *kept["rows"], ""]))
+        parts.extend(kept["evidence"])
+    elif result.verdict.verdict != "error":
+        parts.append("No new findings.\n")
+    if fixed:
+        parts.append(_folded("Fixed since the baseline", fix_head, kept["fixed"], len(fixed)))
+    if accepted:
+        parts.append(_folded("Accepted by the baseline", _TABLE_HEAD, kept["accepted"], len(accepted)))
+    if any(left.values()):
+        what = ", ".join(
+            f"{n} {label}"
+            for n, label in (
+                (left["rows"], "new-finding rows"),
+                (left["evidence"], "evidence sections"),
+                (left["fixed"], "fixed rows"),
+                (left["accepted"], "accepted rows"),
+            )
+            if n
+        )
+        parts.append(
+            f"> [!NOTE]\n> Shortened to fit GitHub's {LIMIT:,}-character limit: left out {what}. "
+            "The JSON report (`authgate-report.json`) has every finding with its evidence.\n"
+        )
+    parts.append(foot)
+    out = "\n".join(parts)
+    if len(out) > limit:  # cannot happen with the reserve above; never post an over-long comment
+        out = out[: limit - 80] + "\n\n(cut to fit the comment limit; see the JSON report)\n"
+    return out
