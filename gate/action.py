@@ -10,9 +10,9 @@ The token is read once and then removed from this process's environment, so no c
 environment is built from nothing anyway (gate/service.py).
 
 Paths: `config`, `baseline` and `sarif` are relative to `working-directory`, which is relative to
-the repository root (`GITHUB_WORKSPACE`). Findings are reported at repository-relative paths, so
-annotations, the check run and SARIF point at the right file. `report-path` and `sarif-path` are
-repository-relative, usable as they are by the next step of the job.
+the repository root (`GITHUB_WORKSPACE`). The scan runs from the repository root with the service
+named by its relative path, so annotations, the check run and SARIF point at repository-relative
+files. `report-path` and `sarif-path` are repository-relative, usable as they are by the next step.
 """
 
 from __future__ import annotations
@@ -20,24 +20,26 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass
+from pathlib import Path
 
 from gate import github
 from gate.config import ConfigError, load_config
 from gate.console import Console
 from gate.errors import ScanError
 from gate.findings import Severity
+from gate.report.annotations import command
 from gate.result import ScanResult
 from gate.workflow import (
     ANNOTATIONS_PER_LEVEL,
     InputError,
-    command,
+    Note,
     commands_paused,
     input_bool,
     input_value,
     limit_annotations,
     load_event,
+    summary_with_notes,
     write_outputs,
     write_summary,
 )
@@ -105,33 +107,17 @@ def _relative(path: Path, workspace: Path) -> str:
         return str(path)
 
 
-def rebase(result: ScanResult, root: Path, workspace: Path) -> ScanResult:
-    """Findings at paths relative to the repository root instead of the service directory."""
-    try:
-        prefix = root.relative_to(workspace)
-    except ValueError:
-        return result
-    if prefix == Path("."):
-        return result
-    findings = [
-        f.located(str(PurePosixPath(prefix.as_posix(), f.file)), f.line)
-        if f.file and not PurePosixPath(f.file).is_absolute()
-        else f
-        for f in result.findings
-    ]
-    return replace(result, findings=findings)
-
-
 def _scan(root: Path, cfg_path: Path, inputs: Inputs, target: str, console: Console) -> ScanResult:
-    from gate.cli import _error_result
+    from gate.cli import _config_name, _error_result
     from gate.scan import Options, scan
 
+    config = _config_name(root, cfg_path)
     try:
         cfg = load_config(cfg_path)
     except ConfigError as exc:
         for problem in exc.problems:
             console.line(f"  ERROR  config: {problem}")
-        return _error_result(target, "config: " + "; ".join(exc.problems))
+        return _error_result(target, "config: " + "; ".join(exc.problems), config)
     opts = Options(
         threshold=inputs.threshold,
         fail_on=inputs.fail_on,
@@ -139,23 +125,26 @@ def _scan(root: Path, cfg_path: Path, inputs: Inputs, target: str, console: Cons
     )
     console.header(target)
     try:
-        return scan(root, cfg, console, opts, target=target)
+        result = scan(root, cfg, console, opts, target=target)
     except ScanError as exc:
         console.error(exc.message, exc.details)
-        return _error_result(target, exc.message)
+        return _error_result(target, exc.message, config)
+    result.config = config
+    return result
 
 
-def _annotations(result: ScanResult) -> tuple[list[str], str | None]:
+def _annotations(result: ScanResult) -> tuple[list[str], Note | None]:
     from gate.report import renderer
 
     kept, dropped = limit_annotations(renderer("annotations")(result))
     if not dropped:
         return kept, None
     left_out = ", ".join(f"{n} {level}{'s' if n > 1 else ''}" for level, n in dropped.items())
-    note = (
+    note = Note(
         f"GitHub shows at most {ANNOTATIONS_PER_LEVEL} error, {ANNOTATIONS_PER_LEVEL} warning and "
         f"{ANNOTATIONS_PER_LEVEL} notice annotations per step: {left_out} left out here (the most severe "
-        f"are shown). The check run and the SARIF file carry all {len(result.findings)} findings."
+        f"are shown). The check run and the SARIF file carry all {len(result.findings)} findings.",
+        "note",
     )
     return kept, note
 
@@ -179,8 +168,12 @@ def main(env: Mapping[str, str] | None = None) -> int:
     workspace = Path(env.get("GITHUB_WORKSPACE") or os.getcwd()).resolve()
     root = (workspace / inputs.working_directory).resolve()
     if not root.is_dir():
-        print(command("error", f"input working-directory: no such directory: {inputs.working_directory}"), flush=True)
+        message = f"input working-directory: no such directory: {inputs.working_directory}"
+        print(command("error", message, title="authgate"), flush=True)
         return 2
+    # Reports place findings relative to the current directory (gate/report/location.py): the
+    # repository root, as GitHub's annotations, check runs and code scanning want them.
+    os.chdir(workspace)
     cfg_path = root / inputs.config
     target = _relative(root, workspace) or "."
     report_path = root / REPORT_NAME
@@ -188,10 +181,10 @@ def main(env: Mapping[str, str] | None = None) -> int:
     console = Console(stream=sys.stderr)
 
     with commands_paused():  # the service under test runs in here: nothing it prints is a command
-        result = rebase(_scan(root, cfg_path, inputs, target, console), root, workspace)
+        result = _scan(root, cfg_path, inputs, target, console)
         console.result(result, _relative(report_path, workspace))
 
-    notes: list[str] = []
+    notes: list[Note] = []
     try:
         report_path.write_text(renderer("json")(result), encoding="utf-8")
         if sarif_path is not None:
@@ -220,18 +213,17 @@ def main(env: Mapping[str, str] | None = None) -> int:
         comment=inputs.comment,
         check_run=inputs.check_run,
         fail_on_error=inputs.fail_on_error,
-        fallback_path=_relative(cfg_path, workspace),
     )
     published = github.publish(result, markdown, request)
     for note in published:
-        if note.startswith(("authgate could not", "This pull request comes from a fork")):
-            print(command("warning", note, title="authgate"), flush=True)
+        if note.kind == "info":
+            print(f"authgate: {note.text}", file=sys.stderr, flush=True)
         else:
-            print(f"authgate: {note}", file=sys.stderr, flush=True)
+            print(command(note.kind if note.kind == "warning" else "notice", note.text, title="authgate"), flush=True)
     notes.extend(published)
 
     verdict = result.verdict
-    write_summary(markdown + ("\n\n---\n" + "".join(f"\n> {n}\n" for n in notes) if notes else ""), env)
+    write_summary(summary_with_notes(markdown, notes), env)
     write_outputs(
         {
             "score": str(verdict.score),

@@ -1,12 +1,14 @@
 """GitHub's API (PyGithub): the one pull-request comment, the check run, and bounded retries.
 
-- **One comment per pull request.** It carries the hidden marker `<!-- authgate:summary -->` and
-  is found again by that marker *and* its author: only a comment written by the token's own user
-  counts (`GET /user`; an Actions token answers 403 there, so the Actions bot `github-actions[bot]`
-  stands in), so nobody can plant a marker comment for the gate to overwrite. Found: edited in
-  place. Not found: created. Never two.
-- **The check run** `authgate` on the PR head carries every finding as an annotation at the
-  handler's file and line, 50 per request (GitHub's limit per create/update call).
+- **One comment per pull request** (per scanned service, when a workflow scans several). It carries
+  the hidden marker `<!-- authgate:summary -->` (and `<!-- authgate:target DIR -->` for a service
+  outside the repository root) and is found again by that marker *and* its author: only a comment
+  written by the token's own user counts (`GET /user`; an Actions token answers 403 there, so the
+  Actions bot `github-actions[bot]` stands in), so nobody can plant a marker comment for the gate
+  to overwrite. Found: edited in place. Not found: created. Never two.
+- **The check run** `authgate` on the PR head carries every finding, accepted ones as notices, as
+  an annotation at the handler's repository-relative file and line (the config file when the
+  handler was not located), 50 per request (GitHub's limit per create/update call).
 - **Never a crash.** A fork's read-only token, a missing permission or an outage becomes one clear
   note for the job summary; the verdict of the scan stands.
 - **Bounded retries.** 5xx answers, connection errors and rate limits (403/429 with `Retry-After`
@@ -23,8 +25,11 @@ report: the second half of the fork-safe two-workflow pattern (README, "Forks").
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
+import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -38,10 +43,12 @@ from github import Auth, Github, GithubException
 from github.Repository import Repository
 
 from gate.findings import Finding, Severity
-from gate.result import ScanResult
-from gate.workflow import Event, InputError, load_event, write_summary
+from gate.report.location import locate
+from gate.result import ReportError, ScanResult, from_report
+from gate.workflow import Event, InputError, Note, load_event, summary_with_notes, write_summary
 
 MARKER = "<!-- authgate:summary -->"
+_TARGET = re.compile(r"<!-- authgate:target ([\w./-]{1,200}) -->")
 CHECK_NAME = "authgate"
 ACTIONS_BOT = "github-actions[bot]"  # who an Actions token writes as (its GET /user answers 403)
 DEFAULT_API_URL = "https://api.github.com"
@@ -179,8 +186,10 @@ class Publisher:
 
     def _upsert_once(self, pr: int, body: str, login: str) -> tuple[str, str]:
         issue = self.repo.get_issue(pr)
+        key = comment_key(body)
         for existing in itertools.islice(issue.get_comments(), MAX_COMMENTS_READ):
-            if MARKER in (existing.body or "") and existing.user is not None and existing.user.login == login:
+            ours = existing.user is not None and existing.user.login == login
+            if ours and comment_key(existing.body or "") == key:
                 if existing.body != body:
                     existing.edit(body)
                 return "updated", existing.html_url or existing.url
@@ -193,7 +202,13 @@ class Publisher:
         return self.call("PR comment", lambda: self._upsert_once(pr, body, login))
 
     def check_run(
-        self, head_sha: str, conclusion: str, title: str, summary: str, annotations: list[dict[str, Any]]
+        self,
+        head_sha: str,
+        conclusion: str,
+        title: str,
+        summary: str,
+        annotations: list[dict[str, Any]],
+        name: str = CHECK_NAME,
     ) -> tuple[int, str]:
         """Create the completed check run with the first 50 annotations and append the rest in
         batches of 50 (each update must repeat the title and summary); returns (id, URL)."""
@@ -204,7 +219,7 @@ class Publisher:
         run = self.call(
             "check run",
             lambda: self.repo.create_check_run(
-                name=CHECK_NAME,
+                name=name,
                 head_sha=head_sha,
                 status="completed",
                 conclusion=conclusion,
@@ -241,20 +256,47 @@ CHECK_LEVEL = {
 }
 
 
-def comment_body(markdown: str) -> str:
-    """The marker first, then the report; never above GitHub's limit for a comment."""
-    body = markdown if markdown.lstrip().startswith(MARKER) else f"{MARKER}\n{markdown}"
+def target_key(service: str) -> str | None:
+    """What tells apart the comments of several services scanned in one workflow; None for the
+    repository root. A name that is not a plain path (it may come from an untrusted report) is
+    hashed, so it can never close the HTML comment it is written in."""
+    name = service.strip().strip("/") or "."
+    if name == ".":
+        return None
+    if re.fullmatch(r"[\w./-]{1,200}", name) and "--" not in name:
+        return name
+    return "sha256-" + hashlib.sha256(name.encode()).hexdigest()[:16]
+
+
+def comment_key(body: str) -> tuple[bool, str | None]:
+    """(has the marker, the target it names) of a comment body."""
+    m = _TARGET.search(body)
+    return MARKER in body, m.group(1) if m else None
+
+
+def check_name(service: str) -> str:
+    key = target_key(service)
+    return CHECK_NAME if key is None else f"{CHECK_NAME} ({key})"
+
+
+def comment_body(markdown: str, service: str = ".") -> str:
+    """The marker (and the target) first, then the report; never above GitHub's comment limit."""
+    rest = markdown.replace(MARKER, "", 1).lstrip("\n") if markdown.lstrip().startswith(MARKER) else markdown
+    key = target_key(service)
+    head = MARKER if key is None else f"{MARKER}\n<!-- authgate:target {key} -->"
+    body = f"{head}\n{rest}"
     if len(body) <= COMMENT_LIMIT:
         return body
     tail = "\n\n_(shortened to GitHub's 65,536-character limit; the job summary and the JSON report have all of it)_"
     return body[: COMMENT_LIMIT - len(tail)] + tail
 
 
-def check_annotations(result: ScanResult, fallback_path: str) -> list[dict[str, Any]]:
+def check_annotations(result: ScanResult) -> list[dict[str, Any]]:
     """Every finding, most severe first, at its handler (or the config file when not located)."""
     out: list[dict[str, Any]] = []
     for f in sorted(result.findings, key=Finding.sort_key):
-        line = f.line if f.line and f.line > 0 else 1
+        loc = locate(result, f)
+        line = loc.line if loc.line > 0 else 1
         proof = next(iter(f.evidence.notes), "")
         who = f.identity or "anonymous"
         if f.victim:
@@ -263,7 +305,7 @@ def check_annotations(result: ScanResult, fallback_path: str) -> list[dict[str, 
         message = f"{f.message}\n{proof}".strip() if proof and proof not in f.message else f.message
         out.append(
             {
-                "path": f.file or fallback_path,
+                "path": loc.path,
                 "start_line": line,
                 "end_line": line,
                 "annotation_level": "notice" if accepted else CHECK_LEVEL[f.severity],
@@ -302,7 +344,6 @@ class Request:
     comment: bool = True
     check_run: bool = True
     fail_on_error: bool = True
-    fallback_path: str = ".authgate.yml"  # where a finding without a handler location is annotated
 
 
 def publish(
@@ -311,55 +352,63 @@ def publish(
     req: Request,
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
-) -> list[str]:
-    """Post the comment and the check run; returns one Markdown line per outcome for the summary."""
+) -> list[Note]:
+    """Post the comment and the check run; returns one note per outcome for the job summary."""
     wants_comment = req.comment and req.pr is not None
     wants_check = req.check_run and bool(req.head_sha)
     if not (wants_comment or wants_check):
         return []
+    skipped = "authgate did not comment or create a check run"
     if req.fork:
         return [
-            "This pull request comes from a fork, and GitHub gives such a workflow a read-only token: "
-            "authgate did not comment or create a check run. This summary is the report; "
-            f"{FORKS_HELP}."
+            Note(
+                "This pull request comes from a fork, and GitHub gives its workflow a read-only token, so "
+                f"{skipped}: this summary is the report. To comment on pull requests from forks too, "
+                "see README, section Forks (a two-workflow pattern that never runs the fork's code with a "
+                "write token).",
+                "note",
+            )
         ]
     if not req.token:
-        return ["No `github-token`: authgate did not comment or create a check run."]
+        return [Note(f"No `github-token` input, so {skipped}.", "warning")]
     if not req.repository:
-        return ["No repository (`GITHUB_REPOSITORY` is not set): authgate did not comment or create a check run."]
+        return [Note(f"`GITHUB_REPOSITORY` is not set, so {skipped}.", "warning")]
     pub = Publisher(connect(req.token, req.api_url), req.repository, policy or RetryPolicy(), sleep)
-    notes: list[str] = []
+    notes: list[Note] = []
     if wants_comment:
         assert req.pr is not None
         try:
-            action, url = pub.upsert_comment(req.pr, comment_body(markdown))
-            notes.append(f"PR comment {action}: {url}")
+            action, url = pub.upsert_comment(req.pr, comment_body(markdown, result.service))
+            notes.append(Note(f"PR comment {action}: {url}"))
         except GitHubError as exc:
             notes.append(_refused("comment on the pull request", "pull-requests: write", exc))
     if wants_check:
         assert req.head_sha is not None
-        annotations = check_annotations(result, req.fallback_path)
+        annotations = check_annotations(result)
+        name = check_name(result.service)
         try:
             _, url = pub.check_run(
                 req.head_sha,
                 conclusion(result, req.fail_on_error),
                 check_title(result),
-                comment_body(markdown).replace(MARKER, "", 1).lstrip()[:CHECK_TEXT_LIMIT],
+                markdown.replace(MARKER, "", 1).lstrip()[:CHECK_TEXT_LIMIT],
                 annotations,
+                name,
             )
-            notes.append(f"check run `{CHECK_NAME}` with {len(annotations)} annotations: {url}")
+            notes.append(Note(f"check run `{name}` with {len(annotations)} annotations: {url}"))
         except GitHubError as exc:
             notes.append(_refused("create the check run", "checks: write", exc))
     return notes
 
 
-def _refused(what: str, permission: str, exc: GitHubError) -> str:
+def _refused(what: str, permission: str, exc: GitHubError) -> Note:
     if exc.status in (401, 403, 404) and "rate limit" not in exc.message:
-        return (
-            f"authgate could not {what} ({exc.message}). The token is not allowed to: give the job "
-            f"`permissions: {permission}`. A pull request from a fork always gets a read-only token; {FORKS_HELP}."
+        return Note(
+            f"authgate could not {what} ({exc.message}): the token is not allowed to. Give the job "
+            f"`permissions: {permission}`. A pull request from a fork always gets a read-only token; {FORKS_HELP}.",
+            "warning",
         )
-    return f"authgate could not {what}: {exc.message}."
+    return Note(f"authgate could not {what}: {exc.message}.", "warning")
 
 
 # ---- `authgate comment --report` (workflow_run: never runs the pull request's code) ----------------
@@ -381,10 +430,27 @@ def _pr_from_workflow_run(event: Event, pub: Publisher | None) -> tuple[int | No
     return None, head_sha
 
 
+def load_report(path: Path) -> ScanResult:
+    """A JSON report from another job, as untrusted data: it must validate against the report schema."""
+    import jsonschema
+
+    from gate.report.json_report import SCHEMA_PATH
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{path}: cannot read the report: {exc}") from None
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(doc))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top)"
+        raise ReportError(f"{path}: not a valid authgate report at {where}: {error.message[:200]}")
+    return from_report(doc)
+
+
 def cmd_comment(args: argparse.Namespace) -> int:
     """Post the PR comment and the check run from a JSON report (see the module docstring)."""
     from gate.report import renderer
-    from gate.report.load import ReportError, load_report
 
     try:
         result = load_report(Path(args.report))
@@ -413,7 +479,6 @@ def cmd_comment(args: argparse.Namespace) -> int:
         return 2
     notes = publish(result, markdown, req)
     for note in notes:
-        print(f"authgate: {note}", file=sys.stderr)
-    write_summary(markdown + "".join(f"\n> {n}\n" for n in notes))
-    refused = [n for n in notes if n.startswith("authgate could not")]
-    return 1 if refused else 0
+        print(f"authgate: {note.text}", file=sys.stderr)
+    write_summary(summary_with_notes(markdown, notes))
+    return 1 if any(n.kind == "warning" for n in notes) else 0

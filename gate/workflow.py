@@ -135,18 +135,19 @@ def write_summary(markdown: str, env: Mapping[str, str] | None = None) -> None:
         fh.write(data)
 
 
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One line about this run for the job summary: "warning" and "note" go above the report (a
+    GitHub alert), "info" (where the comment and check run are) below it."""
+
+    text: str
+    kind: str = "info"  # info | note | warning
 
 
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def command(name: str, message: str, **properties: str | int | None) -> str:
-    """One workflow command line, escaped (`::warning title=authgate::...`)."""
-    props = ",".join(f"{k}={escape_property(str(v))}" for k, v in properties.items() if v is not None)
-    return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
+def summary_with_notes(markdown: str, notes: list[Note]) -> str:
+    top = "".join(f"> [!{n.kind.upper()}]\n> {n.text}\n\n" for n in notes if n.kind != "info")
+    bottom = "".join(f"- {n.text}\n" for n in notes if n.kind == "info")
+    return top + markdown + (f"\n\n---\n\n{bottom}" if bottom else "")
 
 
 def annotation_level(line: str) -> str | None:
