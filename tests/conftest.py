@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -69,3 +70,49 @@ def vulnerable_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, di
 def fixed_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict, str]:
     p, rep = scan_report(EXAMPLES / "profiles-fastapi-fixed", tmp_path_factory.mktemp("fixed"))
     return p.returncode, rep, p.stdout + p.stderr
+
+
+# A route with a new flaw (bola.read: no owner check; returns only a harmless field, so no other
+# check has anything to say about it), added to a copy of the vulnerable example.
+NEW_FLAW = """
+
+@app.get("/users/{user_id}/settings")
+def get_settings(user_id: str, user: dict = Depends(current_user)):
+    # NOT OK: bola.read - reads anyone's profile by the id in the path
+    item = profiles.get_item(Key={"user_id": user_id}).get("Item") or {}
+    return {"display_name": item.get("display_name")}
+"""
+
+
+@pytest.fixture(scope="session")
+def baseline_roundtrip(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The baseline workflow, run once for the tests that read it (issue 5):
+
+    1. `authgate baseline svc` on a copy of the vulnerable example;
+    2. `authgate scan svc` with that baseline (everything accepted);
+    3. a copy with a new flawed route and the /me/posts route removed, scanned with the same baseline.
+    Scans run from the parent folder with a relative target, as in CI (paths relative to the repo root).
+    """
+    work = tmp_path_factory.mktemp("roundtrip")
+    svc = work / "svc"
+    shutil.copytree(EXAMPLES / "profiles-fastapi", svc)
+    made = run_cli("baseline", "svc", cwd=work)
+    out: dict = {"work": work, "baseline_run": made}
+    base_file = svc / ".authgate-baseline.json"
+    out["baseline"] = json.loads(base_file.read_text()) if base_file.exists() else None
+
+    def scan_here(target: str, name: str) -> None:
+        p = run_cli(
+            "scan", target, "--output", f"{name}.json", "--sarif", f"{name}.sarif", "--markdown", f"{name}.md", cwd=work
+        )
+        rep = work / f"{name}.json"
+        out[name] = (p.returncode, json.loads(rep.read_text()) if rep.exists() else {}, p.stdout + p.stderr)
+
+    scan_here("svc", "same")
+    changed = work / "changed"
+    shutil.copytree(svc, changed)
+    app = (changed / "app.py").read_text()
+    assert '@app.get("/me/posts")\n' in app
+    (changed / "app.py").write_text(app.replace('@app.get("/me/posts")\n', "") + NEW_FLAW)
+    scan_here("changed", "changed")
+    return out
