@@ -142,6 +142,7 @@ def connect(token: str, api_url: str | None = None, timeout: int = 20) -> Github
         retry=None,
         per_page=100,
         user_agent="authgate",
+        lazy=True,  # no GET of the repository or the issue before writing to them
     )
 
 
@@ -170,7 +171,7 @@ class Publisher:
 
     @property
     def repo(self) -> Repository:
-        return self.gh.get_repo(self.repository, lazy=True)
+        return self.gh.get_repo(self.repository)
 
     def own_login(self) -> str:
         """The login the token writes comments as: GET /user, or the Actions bot when the token is an

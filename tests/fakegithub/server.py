@@ -203,6 +203,7 @@ class FakeGitHub:
     def _pull(self, p: dict[str, Any]) -> dict[str, Any]:
         pull = description.example("pull-request-simple-items")[0]
         pull.update(number=p["number"], url=f"{self.url}/repos/{self.repo}/pulls/{p['number']}")
+        pull["requested_teams"] = []  # the description's own example lacks the team's required `type`
         pull["head"]["sha"] = p["sha"]
         pull["head"]["ref"] = p["branch"]
         pull["head"]["label"] = f"{p['owner']}:{p['branch']}"
@@ -227,7 +228,8 @@ class FakeGitHub:
             if self.installation_token:
                 return 403, {"message": FORBIDDEN, "documentation_url": DOCS, "status": "403"}, {}
             user = description.example("private-user")
-            user.update(login=self.login, url=f"{self.url}/users/{self.login}")
+            # `user_view_type` is the description's discriminator between the private and public views.
+            user.update(login=self.login, url=f"{self.url}/users/{self.login}", user_view_type="private")
             return 200, user, {}
         if m := re.fullmatch(rf"/repos/{repo}/issues/(\d+)/comments", p):
             issue = int(m[1])
