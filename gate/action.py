@@ -18,7 +18,9 @@ files. `report-path` and `sarif-path` are repository-relative, usable as they ar
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +47,11 @@ from gate.workflow import (
 )
 
 REPORT_NAME = "authgate-report.json"
+PULL_REQUEST_TARGET = (
+    "This workflow runs on pull_request_target: if it checked out the pull request's code, authgate "
+    "just ran that code with this repository's write token and secrets within reach. Run authgate on "
+    "pull_request (README, section Why pull_request)."
+)
 # Never inherited by a child process: the token and the runner's own credentials.
 SECRET_ENV = (
     "INPUT_GITHUB-TOKEN",
@@ -155,9 +162,22 @@ def _drop_secrets() -> None:
 
 
 def main(env: Mapping[str, str] | None = None) -> int:
+    """The step. An unexpected failure is one error line and exit 2 ("could not scan"), never a
+    traceback mistaken for a failed gate; SIGTERM (a cancelled job) unwinds so nothing is left running."""
+    from gate.cli import _sigterm
+
+    signal.signal(signal.SIGTERM, _sigterm)
+    try:
+        return run(dict(os.environ if env is None else env))
+    except Exception as exc:  # the last line of defence: fail closed, say why
+        traceback.print_exc(file=sys.stderr)
+        print(command("error", f"authgate failed: {type(exc).__name__}: {exc}", title="authgate"), flush=True)
+        return 2
+
+
+def run(env: dict[str, str]) -> int:
     from gate.report import renderer
 
-    env = dict(os.environ if env is None else env)
     try:
         inputs = Inputs.from_env(env)
         event = load_event(env)
@@ -179,12 +199,15 @@ def main(env: Mapping[str, str] | None = None) -> int:
     report_path = root / REPORT_NAME
     sarif_path = (root / inputs.sarif) if inputs.sarif else None
     console = Console(stream=sys.stderr)
+    notes: list[Note] = []
+    if event.name == "pull_request_target":
+        notes.append(Note(PULL_REQUEST_TARGET, "warning"))
+        print(command("warning", PULL_REQUEST_TARGET, title="authgate"), flush=True)
 
     with commands_paused():  # the service under test runs in here: nothing it prints is a command
         result = _scan(root, cfg_path, inputs, target, console)
         console.result(result, _relative(report_path, workspace))
 
-    notes: list[Note] = []
     try:
         report_path.write_text(renderer("json")(result), encoding="utf-8")
         if sarif_path is not None:

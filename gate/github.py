@@ -383,6 +383,8 @@ def publish(
             notes.append(Note(f"PR comment {action}: {url}"))
         except GitHubError as exc:
             notes.append(_refused("comment on the pull request", "pull-requests: write", exc))
+        except Exception as exc:  # PyGithub met an answer it did not expect: a note, never a crash
+            notes.append(Note(f"authgate could not comment on the pull request: {describe(exc)}.", "warning"))
     if wants_check:
         assert req.head_sha is not None
         annotations = check_annotations(result)
@@ -399,6 +401,8 @@ def publish(
             notes.append(Note(f"check run `{name}` with {len(annotations)} annotations: {url}"))
         except GitHubError as exc:
             notes.append(_refused("create the check run", "checks: write", exc))
+        except Exception as exc:
+            notes.append(Note(f"authgate could not create the check run: {describe(exc)}.", "warning"))
     return notes
 
 

@@ -278,6 +278,17 @@ def test_bad_input_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
     assert run.proc.stderr == ""
 
 
+def test_pull_request_target_gets_a_loud_warning(tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / ".authgate.yml").write_text("version: 1\n")  # invalid: stops before anything runs
+    run = run_action(None, workspace, pr_event(tmp_path), {"comment": "false"}, GITHUB_EVENT_NAME="pull_request_target")
+    assert any(
+        line.startswith("::warning title=authgate::This workflow runs on pull_request_target") for line in run.lines
+    )
+    assert run.summary.startswith("> [!WARNING]\n> This workflow runs on pull_request_target")
+
+
 def test_bad_config_is_an_error_verdict_with_a_comment_saying_so(tmp_path: Path) -> None:
     workspace = tmp_path / "workspace"
     workspace.mkdir()

@@ -199,6 +199,16 @@ def test_rate_limit_waits_for_retry_after_and_never_past_the_cap(fake: FakeGitHu
     assert waits == [1.0]
 
 
+def test_an_answer_pygithub_cannot_read_is_a_note_not_a_crash(fake: FakeGitHub) -> None:
+    fake.inject("GET", r".*/issues/7/comments", 200, ["not a comment"])  # type: ignore[arg-type]
+    fake.inject("POST", r".*/check-runs", 201, {"id": "seven"})
+    notes = publish(_result(), f"{MARKER}\nr", _request(fake), FAST)
+    assert [(n.kind, n.text.split(":")[0]) for n in notes] == [
+        ("warning", "authgate could not comment on the pull request"),
+        ("warning", "authgate could not create the check run"),
+    ]
+
+
 def test_github_enterprise_server_api_url_is_honoured() -> None:
     with FakeGitHub(prefix="/api/v3") as fake:
         notes = publish(_result(), f"{MARKER}\nr", _request(fake), FAST)
