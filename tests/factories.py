@@ -6,12 +6,17 @@ to the same rules (evidence required) as a real one.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from gate import scoring
 from gate.baseline import Entry
 from gate.findings import CheckMeta, Confidence, Evidence, Finding, Severity
 from gate.result import ScanResult
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def meta(check: str = "bola.read", severity: Severity = Severity.HIGH, **kw: Any) -> CheckMeta:
@@ -81,3 +86,65 @@ def result(
         ),
         **kw,
     )
+
+
+HOSTILE = [
+    "</details><details open><summary>pwned</summary>",
+    "<script>alert(1)</script><img src=x onerror=alert(1)>",
+    "@octocat please look, cc @github/security-team",
+    "| injected | row |\n| --- | --- |\n| a | b |",
+    "```\n</details>\n# Heading\n```",
+    "` code break `` ``` ````",
+    "[click](https://evil.example/x) ![img](https://evil.example/i.png) <https://evil.example>",
+    "www.evil.example and http://evil.example/path",
+    "<!-- authgate:summary -->",
+    "\u202eevil\u202c \x1b[31mred\x00 \u200bhidden",
+    "$$\\begin{x}$$ :shipit: **bold** _it_ ~~s~~ <sub>x</sub>",
+    "line1\r\nline2\n\n---\n# H1\n## H2\n> quote",
+    "&lt;script&gt; &#64;octocat &#x3C;b&#x3E;",
+    "[ref]: https://evil.example\n[ref]",
+    "done\n::add-mask::s3cr3t\n::stop-commands::tok\r\n::error file=x::pwned",
+    "%0A::set-output name=x::y %0D%25 ##[error]old-style ::warning::w",
+    "a,b:c=d %3A%2C",
+    "sep\u2028::error::a\x85::error::b\u2029\x0b\x0c\x1c::error::c",
+]
+
+
+def hostile_result() -> ScanResult:
+    fs = []
+    for i, h in enumerate(HOSTILE):
+        fs.append(
+            finding(
+                "bola.read",
+                Severity.HIGH,
+                route=f"/users/{{id}}/{i}/{h}",
+                message=f"message {h}",
+                identity=f"alice{h}",
+                victim=f"bob{h}",
+                file=f"app{h}.py",
+                line=i + 1,
+                remediation=f"fix {h}",
+                evidence=Evidence(
+                    request={"method": "GET", "path": f"/p/{h}", "identity": h, "headers": {"X-Evil": h}, "body": h},
+                    response={"status": 200, "headers": {"content-type": h}, "body": h},
+                    dynamodb_calls=[{"operation": "GetItem", "summary": f"GetItem {h}"}],
+                    item_changes=[{"table": "t", "key": {"k": h}, "change": "changed", "after": {"v": h}}],
+                    code={"file": f"x{h}.py", "line": 3, "excerpt": h},
+                    log=[h],
+                    notes=[f"proof {h}"],
+                ),
+            )
+        )
+    fs.append(finding("bola.list", route=f"/acc/{HOSTILE[0]}", status="accepted", message=HOSTILE[1]))
+    fixed = [Entry("v1:" + "0" * 24, "bola.write", "PUT", f"/gone/{HOSTILE[3]}", "critical", HOSTILE[2])]
+    return result(fs, fixed=fixed, notes=[f"note {h}" for h in HOSTILE], service=HOSTILE[0])
+
+
+def error_target(tmp_path: Path) -> Path:
+    """A service whose config names an unknown check: the scan stops before anything starts."""
+    svc = tmp_path / "bad"
+    svc.mkdir(exist_ok=True)
+    cfg = yaml.safe_load((EXAMPLES / "profiles-fastapi" / ".authgate.yml").read_text())
+    cfg["checks"]["exclude"] = ["no-such-check"]
+    (svc / ".authgate.yml").write_text(yaml.safe_dump(cfg))
+    return svc

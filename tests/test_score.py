@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -47,9 +49,9 @@ def test_adding_a_finding_never_raises_the_score(sevs: list[Severity], extra: Se
 
 
 @given(severities, st.randoms(use_true_random=False))
-def test_order_of_findings_never_matters(sevs: list[Severity], rnd: object) -> None:
+def test_order_of_findings_never_matters(sevs: list[Severity], rnd: random.Random) -> None:
     shuffled = list(sevs)
-    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    rnd.shuffle(shuffled)
     assert score(shuffled) == score(sevs) == score(sorted(sevs))
 
 

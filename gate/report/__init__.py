@@ -1,9 +1,11 @@
 """Reporters: `render(result) -> str`, registered by format name. They only render.
 
 The JSON report is the contract; the other formats are made from the same ScanResult.
-"""
 
-from __future__ import annotations
+No `from __future__ import annotations` here, unlike everywhere else: it would bind the name
+`annotations` in this package to a `__future__` feature, and `from gate.report import annotations`
+would then return that instead of the annotations reporter.
+"""
 
 import importlib
 from collections.abc import Callable

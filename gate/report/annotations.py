@@ -10,8 +10,8 @@ commands (`::add-mask::`, `::stop-commands::`, `::set-output::`) through our out
 - data (the message): `%` -> %25, CR -> %0D, LF -> %0A, so it stays on our line;
 - properties (file, title): in addition `:` -> %3A and `,` -> %2C, so a value cannot end the
   property list or start the data;
-- and, belt and braces, `::` and the old `##[` prefix are broken with a zero-width joiner, so even a
-  consumer that splits lines differently never sees a command in our text.
+- and, belt and braces, `::` and the old `##[` prefix are broken with a zero-width joiner in the
+  message, so even a consumer that splits lines differently never sees a command in our text.
 
 A finding whose handler was not located is annotated on the service's config file, line 1.
 Accepted findings are not annotated (they are in the baseline); an incomplete scan is one `error`.
@@ -20,7 +20,7 @@ Accepted findings are not annotated (they are in the baseline); an incomplete sc
 from __future__ import annotations
 
 from gate.findings import Finding, Severity
-from gate.report.escape import ZWJ
+from gate.report.escape import ZWJ, strip_invisible
 from gate.report.location import UNLOCATED, locate
 from gate.result import ScanResult
 
@@ -35,18 +35,22 @@ MESSAGE_LIMIT = 2000
 
 
 def _defang(s: str) -> str:
-    s = s.replace("::", ":" + ZWJ + ":").replace("##[", "#" + ZWJ + "#[")
-    # Other control characters have no business in a log line.
-    return "".join(ch if ch in "\r\n" or (ch >= " " and ch != "\x7f") else "?" for ch in s)
+    # Invisible and line-separating characters first (the joiner below is one of them).
+    return strip_invisible(s).replace("::", ":" + ZWJ + ":").replace("##[", "#" + ZWJ + "#[")
 
 
-def escape_data(value: object) -> str:
-    s = _defang("" if value is None else str(value))
+def _percent(s: str) -> str:
     return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def escape_data(value: object) -> str:
+    return _percent(_defang("" if value is None else str(value)))
+
+
 def escape_property(value: object) -> str:
-    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+    # `::` needs no joiner here (`:` is escaped), so a file path reaches GitHub unchanged; only
+    # invisible characters go, which no real path holds.
+    return _percent(strip_invisible("" if value is None else str(value))).replace(":", "%3A").replace(",", "%2C")
 
 
 def command(name: str, message: str, **props: object) -> str:

@@ -13,7 +13,8 @@ reaches a PR comment or a job summary, so a hostile service cannot inject Markdo
 
 All of them strip control, zero-width and bidirectional-override characters (a "Trojan source"
 reordering of the text), put a zero-width joiner after every `@` so no @mention or team ping is
-made, break `://` and `www.` so no URL from the service is turned into a link, and shorten.
+made, break `://` and `www.` so no URL from the service is turned into a link, break `<!--` so
+the text never carries a copy of the comment's hidden marker, and shorten.
 """
 
 from __future__ import annotations
@@ -22,8 +23,16 @@ import html as _html
 import re
 
 ZWJ = "\u200d"
-# C0/C1 controls but TAB and LF, zero-width characters, bidi embeddings/overrides/isolates, BOM.
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+# C0/C1 controls but TAB, LF and CR, zero-width characters, line/paragraph separators, bidi
+# embeddings/overrides/isolates, BOM.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def strip_invisible(s: str) -> str:
+    """Remove characters a reader cannot see or that reorder or break lines (TAB, LF, CR stay)."""
+    return _INVISIBLE.sub("", s)
+
+
 _MD_PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:=$^])")
 _LINKY = re.compile(r"(?i)(://|www\.)")
 
@@ -36,8 +45,8 @@ def _linkless(m: re.Match[str]) -> str:
 def neutral(value: object, limit: int | None = None) -> str:
     """Untrusted text with invisible characters removed, mentions and links broken, shortened."""
     s = "" if value is None else str(value)
-    s = _INVISIBLE.sub("", s.replace("\r\n", "\n").replace("\r", "\n"))
-    s = s.replace("@", "@" + ZWJ)
+    s = strip_invisible(s.replace("\r\n", "\n").replace("\r", "\n"))
+    s = s.replace("@", "@" + ZWJ).replace("<!--", "<!" + ZWJ + "--")  # no mentions, no fake comment marker
     s = _LINKY.sub(_linkless, s)
     return shorten(s, limit)
 

@@ -272,17 +272,17 @@ def render(result: ScanResult, limit: int = LIMIT) -> str:
         parts.append(_folded("Accepted by the baseline", _TABLE_HEAD, kept["accepted"], len(accepted)))
     if any(left.values()):
         what = ", ".join(
-            f"{n} {label}"
+            _plural(n, label)
             for n, label in (
-                (left["rows"], "new-finding rows"),
-                (left["evidence"], "evidence sections"),
-                (left["fixed"], "fixed rows"),
-                (left["accepted"], "accepted rows"),
+                (left["rows"], "new-finding row"),
+                (left["evidence"], "evidence section"),
+                (left["fixed"], "fixed row"),
+                (left["accepted"], "accepted row"),
             )
             if n
         )
         parts.append(
-            f"> [!NOTE]\n> Shortened to fit GitHub's {LIMIT:,}-character limit: left out {what}. "
+            f"> [!NOTE]\n> Shortened to fit GitHub's {limit:,}-character limit: left out {what}. "
             "The JSON report (`authgate-report.json`) has every finding with its evidence.\n"
         )
     parts.append(foot)
