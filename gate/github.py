@@ -75,6 +75,7 @@ class RetryPolicy:
     attempts: int = 4  # tries per request, the first included
     backoff: float = 2.0  # seconds before the second try, doubled each time
     max_wait: float = 60.0  # the longest single wait (Retry-After, rate-limit reset, backoff)
+    write_interval: float = 1.0  # between two writes, as GitHub asks of integrations (secondary limits)
 
 
 def _headers(exc: GithubException) -> dict[str, str]:
@@ -133,7 +134,7 @@ def describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
 
 
-def connect(token: str, api_url: str | None = None, timeout: int = 20) -> Github:
+def connect(token: str, api_url: str | None = None, timeout: int = 20, write_interval: float = 1.0) -> Github:
     """A client without PyGithub's own retries: `Publisher.call` is the one bounded retry loop."""
     return Github(
         auth=Auth.Token(token),
@@ -143,6 +144,7 @@ def connect(token: str, api_url: str | None = None, timeout: int = 20) -> Github
         per_page=100,
         user_agent="authgate",
         lazy=True,  # no GET of the repository or the issue before writing to them
+        seconds_between_writes=write_interval,
     )
 
 
@@ -374,7 +376,10 @@ def publish(
         return [Note(f"No `github-token` input, so {skipped}.", "warning")]
     if not req.repository:
         return [Note(f"`GITHUB_REPOSITORY` is not set, so {skipped}.", "warning")]
-    pub = Publisher(connect(req.token, req.api_url), req.repository, policy or RetryPolicy(), sleep)
+    policy = policy or RetryPolicy()
+    pub = Publisher(
+        connect(req.token, req.api_url, write_interval=policy.write_interval), req.repository, policy, sleep
+    )
     notes: list[Note] = []
     if wants_comment:
         assert req.pr is not None

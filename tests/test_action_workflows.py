@@ -42,8 +42,13 @@ def test_workflows_and_examples_match_githubs_schema() -> None:
     assert p.returncode == 0, p.stdout + p.stderr
 
 
+def test_dependabot_config_matches_githubs_schema() -> None:
+    p = _tool("check-jsonschema", "--builtin-schema", "vendor.dependabot", ".github/dependabot.yml")
+    assert p.returncode == 0, p.stdout + p.stderr
+
+
 def test_zizmor_finds_nothing() -> None:
-    files = ["action.yml", *(str(p.relative_to(ROOT)) for p in WORKFLOWS + EXAMPLES)]
+    files = ["action.yml", ".github/dependabot.yml", *(str(p.relative_to(ROOT)) for p in WORKFLOWS + EXAMPLES)]
     p = _tool("zizmor", "--offline", "--no-progress", *files)
     assert p.returncode == 0, p.stdout + p.stderr
 

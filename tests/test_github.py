@@ -19,7 +19,7 @@ from tests import factories
 from tests.conftest import ROOT
 from tests.fakegithub import FakeGitHub
 
-FAST = RetryPolicy(attempts=3, backoff=0.01, max_wait=5)
+FAST = RetryPolicy(attempts=3, backoff=0.01, max_wait=5, write_interval=0)
 SHA = "a" * 40
 
 
