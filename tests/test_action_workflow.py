@@ -168,3 +168,19 @@ def test_commands_are_paused_around_untrusted_output_with_an_unguessable_token()
     token = first.removeprefix("::stop-commands::")
     assert re.fullmatch(r"[0-9a-f]{32}", token)
     assert middle == "::error::from the service" and last == f"::{token}::"
+
+
+def test_the_step_prints_twenty_annotations_and_the_summary_counts_the_rest() -> None:
+    from gate.action import _annotations
+    from gate.findings import Severity
+    from tests import factories
+
+    findings = [factories.finding("bola.read", Severity.HIGH, route=f"/h{i}") for i in range(13)]
+    findings += [factories.finding("bola.write", Severity.CRITICAL, route=f"/c{i}") for i in range(2)]
+    findings += [factories.finding("bola.filter-scoped", Severity.MEDIUM, route=f"/m{i}") for i in range(12)]
+    lines, note = _annotations(factories.result(findings))
+    assert [line.split(" ", 1)[0] for line in lines] == ["::error"] * 10 + ["::warning"] * 10
+    assert all("title=bola.write" in line for line in lines[:2])  # critical before high
+    assert note is not None and note.kind == "note"
+    assert "5 errors, 2 warnings left out here" in note.text
+    assert "The check run and the SARIF file carry all 27 findings." in note.text
