@@ -193,8 +193,7 @@ class Publisher:
         for existing in itertools.islice(issue.get_comments(), MAX_COMMENTS_READ):
             ours = existing.user is not None and existing.user.login == login
             if ours and comment_key(existing.body or "") == key:
-                if existing.body != body:
-                    existing.edit(body)
+                existing.edit(body)  # even when unchanged: "edited" then says when the gate last ran
                 return "updated", existing.html_url or existing.url
         created = issue.create_comment(body)
         return "created", created.html_url or created.url
@@ -430,7 +429,10 @@ def _pr_from_workflow_run(event: Event, pub: Publisher | None) -> tuple[int | No
         return event.pr, event.head_sha
     head_sha = run.get("head_sha") if isinstance(run.get("head_sha"), str) else None
     for pull in run.get("pull_requests") or []:
-        if isinstance(pull, dict) and isinstance(pull.get("number"), int):
+        if not (isinstance(pull, dict) and isinstance(pull.get("number"), int)):
+            continue
+        head = pull.get("head") if isinstance(pull.get("head"), dict) else {}
+        if head.get("sha") in (None, head_sha):  # the PR the scanned commit is the head of
             return pull["number"], head_sha
     head_repo = run.get("head_repository") if isinstance(run.get("head_repository"), dict) else {}
     owner = (head_repo.get("owner") or {}).get("login") if isinstance(head_repo.get("owner"), dict) else None

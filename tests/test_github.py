@@ -306,3 +306,15 @@ def _report_json(result: object) -> str:
 
 def test_the_description_is_github_s() -> None:
     assert (ROOT / "node_modules/@octokit/openapi/generated/api.github.com.json").exists()
+
+
+def test_authgate_comment_for_a_branch_pull_request_uses_the_events_number(fake: FakeGitHub, tmp_path: Path) -> None:
+    report = tmp_path / "authgate-report.json"
+    report.write_text(_report_json(_result()))
+    other = {"number": 99, "head": {"sha": "f" * 40}}  # a PR whose head is another commit: not this one
+    run = {"head_sha": SHA, "pull_requests": [other, {"number": 7, "head": {"sha": SHA}}]}
+    env = _comment_env(fake, tmp_path, {"workflow_run": run})
+    for _ in range(2):  # a re-run edits the same comment
+        assert _authgate("comment", "--report", str(report), env=env, cwd=tmp_path).returncode == 0
+    assert list(fake.comments) == [7] and len(fake.comments[7]) == 1
+    assert fake.requests("GET", "/repos/acme/svc/pulls") == []
