@@ -49,7 +49,7 @@ from gate.workflow import (
 REPORT_NAME = "authgate-report.json"
 PULL_REQUEST_TARGET = (
     "This workflow runs on pull_request_target: if it checked out the pull request's code, authgate "
-    "just ran that code with this repository's write token and secrets within reach. Run authgate on "
+    "runs that code with this repository's write token and secrets within reach. Run authgate on "
     "pull_request (README, section Why pull_request)."
 )
 # Never inherited by a child process: the token and the runner's own credentials.
