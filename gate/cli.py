@@ -98,7 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("--report", action="store_true", help="the JSON report's schema instead")
 
     c = sub.add_parser("comment", help="post the PR comment and check run from a JSON report (workflow_run)")
-    c.add_argument("--report", required=True)
+    c.add_argument("--report", required=True, help="the JSON report of the scan (an artifact of the scan workflow)")
+    c.add_argument("--pr", type=int, help="pull request number (default: from the workflow_run event)")
 
     d = sub.add_parser("demo", help="scan the bundled vulnerable example")
     d.add_argument("--fixed", action="store_true")

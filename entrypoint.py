@@ -1,0 +1,11 @@
+#!/usr/bin/env python3
+"""The GitHub Action's entry point: GitHub environment in, gate verdict out (all logic: gate/action.py)."""
+
+from __future__ import annotations
+
+import sys
+
+from gate.action import main
+
+if __name__ == "__main__":
+    sys.exit(main())

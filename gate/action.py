@@ -1,0 +1,264 @@
+"""The GitHub Action, start to finish (`entrypoint.py` only calls `main`).
+
+inputs and event -> the scan (in-process, workflow commands paused while the service runs) ->
+JSON report, SARIF -> annotations (10 per level, most severe first) -> PR comment and check run ->
+job summary -> step outputs -> exit code = verdict (0 pass, 1 fail, 2 could not scan; 0 for
+"could not scan" when `fail-on-error` is false).
+
+The token is read once and then removed from this process's environment, so no child process
+(DynamoDB Local, the service under test, its install step) can inherit it; the service's own
+environment is built from nothing anyway (gate/service.py).
+
+Paths: `config`, `baseline` and `sarif` are relative to `working-directory`, which is relative to
+the repository root (`GITHUB_WORKSPACE`). The scan runs from the repository root with the service
+named by its relative path, so annotations, the check run and SARIF point at repository-relative
+files. `report-path` and `sarif-path` are repository-relative, usable as they are by the next step.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from gate import github
+from gate.config import ConfigError, load_config
+from gate.console import Console
+from gate.errors import ScanError
+from gate.findings import Severity
+from gate.report.annotations import command
+from gate.result import ScanResult
+from gate.workflow import (
+    ANNOTATIONS_PER_LEVEL,
+    InputError,
+    Note,
+    commands_paused,
+    input_bool,
+    input_value,
+    limit_annotations,
+    load_event,
+    summary_with_notes,
+    write_outputs,
+    write_summary,
+)
+
+REPORT_NAME = "authgate-report.json"
+PULL_REQUEST_TARGET = (
+    "This workflow runs on pull_request_target: if it checked out the pull request's code, authgate "
+    "runs that code with this repository's write token and secrets within reach. Run authgate on "
+    "pull_request (README, section Why pull_request)."
+)
+# Never inherited by a child process: the token and the runner's own credentials.
+SECRET_ENV = (
+    "INPUT_GITHUB-TOKEN",
+    "INPUT_GITHUB_TOKEN",
+    "GITHUB_TOKEN",
+    "ACTIONS_RUNTIME_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    config: str
+    threshold: int | None
+    fail_on: str | None
+    baseline: str | None
+    token: str
+    comment: bool
+    annotations: bool
+    check_run: bool
+    sarif: str | None
+    fail_on_error: bool
+    working_directory: str
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Inputs:
+        threshold_text = input_value("threshold", env)
+        threshold: int | None = None
+        if threshold_text:
+            try:
+                threshold = int(threshold_text)
+            except ValueError:
+                raise InputError(f"input threshold: expected a whole number 0-100, got {threshold_text!r}") from None
+            if not 0 <= threshold <= 100:
+                raise InputError(f"input threshold: expected 0-100, got {threshold}")
+        fail_on = input_value("fail-on", env).lower() or None
+        if fail_on is not None and fail_on not in {s.label for s in Severity}:
+            names = ", ".join(s.label for s in Severity)
+            raise InputError(f"input fail-on: expected one of {names}, got {fail_on!r}")
+        return cls(
+            config=input_value("config", env, ".authgate.yml"),
+            threshold=threshold,
+            fail_on=fail_on,
+            baseline=input_value("baseline", env) or None,
+            token=input_value("github-token", env),
+            comment=input_bool("comment", env, True),
+            annotations=input_bool("annotations", env, True),
+            check_run=input_bool("check-run", env, True),
+            sarif=input_value("sarif", env) or None,
+            fail_on_error=input_bool("fail-on-error", env, True),
+            working_directory=input_value("working-directory", env, "."),
+        )
+
+
+def _relative(path: Path, workspace: Path) -> str:
+    try:
+        return path.relative_to(workspace).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _scan(root: Path, cfg_path: Path, inputs: Inputs, target: str, console: Console) -> ScanResult:
+    from gate.cli import _config_name, _error_result
+    from gate.scan import Options, scan
+
+    config = _config_name(root, cfg_path)
+    try:
+        cfg = load_config(cfg_path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            console.line(f"  ERROR  config: {problem}")
+        return _error_result(target, "config: " + "; ".join(exc.problems), config)
+    opts = Options(
+        threshold=inputs.threshold,
+        fail_on=inputs.fail_on,
+        baseline=(root / inputs.baseline) if inputs.baseline else None,
+    )
+    console.header(target)
+    try:
+        result = scan(root, cfg, console, opts, target=target)
+    except ScanError as exc:
+        console.error(exc.message, exc.details)
+        return _error_result(target, exc.message, config)
+    result.config = config
+    return result
+
+
+def _annotations(result: ScanResult) -> tuple[list[str], Note | None]:
+    from gate.report import renderer
+
+    kept, dropped = limit_annotations(renderer("annotations")(result))
+    if not dropped:
+        return kept, None
+    left_out = ", ".join(f"{n} {level}{'s' if n > 1 else ''}" for level, n in dropped.items())
+    note = Note(
+        f"GitHub shows at most {ANNOTATIONS_PER_LEVEL} error, {ANNOTATIONS_PER_LEVEL} warning and "
+        f"{ANNOTATIONS_PER_LEVEL} notice annotations per step: {left_out} left out here (the most severe "
+        f"are shown). The check run and the SARIF file carry all {len(result.findings)} findings.",
+        "note",
+    )
+    return kept, note
+
+
+def _drop_secrets() -> None:
+    for key in SECRET_ENV:
+        os.environ.pop(key, None)
+
+
+def main(env: Mapping[str, str] | None = None) -> int:
+    """The step. An unexpected failure is one error line and exit 2 ("could not scan"), never a
+    traceback mistaken for a failed gate; SIGTERM (a cancelled job) unwinds so nothing is left running."""
+    from gate.cli import _sigterm
+
+    signal.signal(signal.SIGTERM, _sigterm)
+    try:
+        return run(dict(os.environ if env is None else env))
+    except Exception as exc:  # the last line of defence: fail closed, say why
+        traceback.print_exc(file=sys.stderr)
+        print(command("error", f"authgate failed: {type(exc).__name__}: {exc}", title="authgate"), flush=True)
+        return 2
+
+
+def run(env: dict[str, str]) -> int:
+    from gate.report import renderer
+
+    try:
+        inputs = Inputs.from_env(env)
+        event = load_event(env)
+    except InputError as exc:
+        print(command("error", str(exc), title="authgate"), flush=True)
+        return 2
+    _drop_secrets()
+    workspace = Path(env.get("GITHUB_WORKSPACE") or os.getcwd()).resolve()
+    root = (workspace / inputs.working_directory).resolve()
+    if not root.is_dir():
+        message = f"input working-directory: no such directory: {inputs.working_directory}"
+        print(command("error", message, title="authgate"), flush=True)
+        return 2
+    # Reports place findings relative to the current directory (gate/report/location.py): the
+    # repository root, as GitHub's annotations, check runs and code scanning want them.
+    os.chdir(workspace)
+    cfg_path = root / inputs.config
+    target = _relative(root, workspace) or "."
+    report_path = root / REPORT_NAME
+    sarif_path = (root / inputs.sarif) if inputs.sarif else None
+    console = Console(stream=sys.stderr)
+    notes: list[Note] = []
+    if event.name == "pull_request_target":
+        notes.append(Note(PULL_REQUEST_TARGET, "warning"))
+        print(command("warning", PULL_REQUEST_TARGET, title="authgate"), flush=True)
+
+    with commands_paused():  # the service under test runs in here: nothing it prints is a command
+        result = _scan(root, cfg_path, inputs, target, console)
+        console.result(result, _relative(report_path, workspace))
+
+    try:
+        report_path.write_text(renderer("json")(result), encoding="utf-8")
+        if sarif_path is not None:
+            sarif_path.parent.mkdir(parents=True, exist_ok=True)
+            sarif_path.write_text(renderer("sarif")(result), encoding="utf-8")
+    except OSError as exc:
+        print(command("error", f"cannot write the report: {exc}", title="authgate"), flush=True)
+        return 2
+
+    if inputs.annotations:
+        lines, left_out = _annotations(result)
+        for line in lines:
+            print(line)
+        sys.stdout.flush()
+        if left_out:
+            notes.append(left_out)
+
+    markdown = renderer("markdown")(result)
+    request = github.Request(
+        token=inputs.token,
+        api_url=env.get("GITHUB_API_URL") or github.DEFAULT_API_URL,
+        repository=event.repository,
+        pr=event.pr,
+        head_sha=event.head_sha,
+        fork=event.fork,
+        comment=inputs.comment,
+        check_run=inputs.check_run,
+        fail_on_error=inputs.fail_on_error,
+    )
+    published = github.publish(result, markdown, request)
+    for note in published:
+        if note.kind == "info":
+            print(f"authgate: {note.text}", file=sys.stderr, flush=True)
+        else:
+            print(command(note.kind if note.kind == "warning" else "notice", note.text, title="authgate"), flush=True)
+    notes.extend(published)
+
+    verdict = result.verdict
+    write_summary(summary_with_notes(markdown, notes), env)
+    write_outputs(
+        {
+            "score": str(verdict.score),
+            "grade": verdict.grade,
+            "verdict": verdict.verdict,
+            "new-findings": str(len(result.new)),
+            "report-path": _relative(report_path, workspace),
+            "sarif-path": _relative(sarif_path, workspace) if sarif_path else "",
+        },
+        env,
+    )
+    if verdict.verdict == "error" and not inputs.fail_on_error:
+        print(command("warning", "authgate could not scan; fail-on-error is false, so the step passes"), flush=True)
+        return 0
+    return verdict.exit_code
