@@ -18,7 +18,7 @@ from typing import Any
 
 from gate import baseline as baseline_mod
 from gate import checks as checks_mod
-from gate import openapi, scoring
+from gate import openapi, scoring, users
 from gate.checks.context import ScanContext
 from gate.config import Config, TableConfig
 from gate.console import Console
@@ -27,7 +27,7 @@ from gate.dynamo.client import dynamodb_client
 from gate.dynamo.recorder import Recorder
 from gate.errors import ScanError
 from gate.findings import Finding, Severity
-from gate.identities import Identity, minted_identities, new_secret
+from gate.identities import Identity, minted_identities, new_secret, service_env
 from gate.probe import Prober
 from gate.result import Phase, ScanResult
 
@@ -80,10 +80,7 @@ def _tables(cfg: Config, root: Path) -> list[TableConfig]:
 
 
 def _secret_env(cfg: Config, secret: str) -> dict[str, str]:
-    env: dict[str, str] = {}
-    if cfg.auth.jwt is not None:
-        env[cfg.auth.jwt.secret_env] = secret
-    return env
+    return service_env(cfg, secret)  # the HMAC secret, or the RS*/ES* key pair's PEMs
 
 
 async def _run_checks(ctx: ScanContext, console: Console) -> tuple[list[Finding], list[str]]:
@@ -154,6 +151,7 @@ def scan(
             ph["name"] = f"service started ({(label or '')[:40]})"
             ph["detail"] = f"{len(ops)} operations from {spec.source}"
         with _phase(run, console, "identities") as ph:
+            owned, seeded = users.seed(cfg, root, client, tabs, owned, seeded, secret)  # hashes, throwaway accounts
             identities = _identities(cfg, secret, svc.instances[0].base_url)
             ph["name"] = f"identities {', '.join(identities)}"
             ph["detail"] = _identity_kind(cfg)
