@@ -93,7 +93,8 @@ def test_sub_swap_shows_the_service_acting_as_the_victim(lab_report: tuple[int, 
 def test_jku_finding_records_that_the_service_fetched_the_gates_key_set(lab_report: tuple[int, dict, str]) -> None:
     _, report, _ = lab_report
     f = next(f for f in report["findings"] if f["check"] == "jwt.jku-injection")
-    assert any(n.startswith("the service fetched the gate's key set: GET /.well-known/jwks.json") for n in f["evidence"]["notes"])
+    fetched = "the service fetched the gate's key set: GET /.well-known/jwks.json"
+    assert any(n.startswith(fetched) for n in f["evidence"]["notes"])
 
 
 def test_signature_not_verified_lists_what_it_covers(lab_report: tuple[int, dict, str]) -> None:
