@@ -109,7 +109,9 @@ class ApiKeyConfig(Strict):
 
 
 class PasswordHashConfig(Strict):
-    command: str | None = Field(None, description="Command reading the password on stdin, printing the hash.")
+    command: str | None = Field(
+        None, description="Command reading the password on stdin, printing the hash as its last line."
+    )
     callable: str | None = Field(None, description="module:function computing the stored hash (run in a subprocess).")
     attribute: str = Field("password_hash", description="Item attribute that stores the hash.")
     timeout: float = Field(60, gt=0, le=600, description="Seconds the hashing may take in all.")

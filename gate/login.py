@@ -69,6 +69,29 @@ def excerpt(text: str, secrets: list[str]) -> str:
     return (one[:EXCERPT] + "…") if len(one) > EXCERPT else (one or "(empty body)")
 
 
+def _masked(doc: Any) -> Any:
+    if isinstance(doc, dict):
+        return {k: _masked(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [_masked(v) for v in doc[:3]]
+    if isinstance(doc, str):
+        return f"<{len(doc)} chars>"
+    return doc
+
+
+def answer_excerpt(status: int, text: str, secrets: list[str]) -> str:
+    """What the error shows of a login answer: a refusal as written; a 2xx JSON only as its shape.
+
+    A 2xx answer may hold the token at a path the config did not name: its strings are never shown.
+    """
+    if not 200 <= status < 300:
+        return excerpt(text, secrets)
+    try:
+        return excerpt(json.dumps(_masked(json.loads(text))), [])
+    except ValueError:
+        return excerpt(text, secrets) if len(text) <= 40 else f"({len(text)} characters, not JSON)"
+
+
 def _dotted(doc: Any, path: str) -> Any:
     cur = doc
     for part in path.split("."):
@@ -154,11 +177,11 @@ def login_all(cfg: Config, identities: dict[str, Identity], base_url: str) -> No
     """Log every identity in through the service's own login route; ScanError on any failure."""
     lc = cfg.auth.login
     assert lc is not None
+    todo = [i for i in identities.values() if not (cfg.auth.api_key and i.api_key)]
+    for ident in todo:
+        check_identity(cfg, ident)
     with httpx.Client(base_url=base_url, timeout=TIMEOUT, follow_redirects=False) as client:
-        for ident in identities.values():
-            if cfg.auth.api_key and ident.api_key:
-                continue
-            check_identity(cfg, ident)
+        for ident in todo:
             assert ident.password is not None  # the config requires it with auth.login
             body = login_body(lc, email=ident.email, password=ident.password, sub=ident.sub, name=ident.name)
             kwargs = body_kwargs(lc, body)
@@ -173,5 +196,6 @@ def login_all(cfg: Config, identities: dict[str, Identity], base_url: str) -> No
             try:
                 token = extract_token(lc, resp.status_code, resp.headers, resp.text)
             except LoginError as exc:
-                raise ScanError(f"{where} {exc}; body: {excerpt(resp.text, [ident.password])}") from None
+                shown = answer_excerpt(resp.status_code, resp.text, [ident.password])
+                raise ScanError(f"{where} {exc}; body: {shown}") from None
             attach_token(cfg, ident, token)

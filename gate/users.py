@@ -1,7 +1,7 @@
 """User records for the login flow: hashes by the service's own hashing, and throwaway accounts.
 
-`auth.password_hash` says how the service hashes a password: a command (password on stdin, hash
-on stdout) or a `module:function` called in a subprocess of the service's interpreter, in its
+`auth.password_hash` says how the service hashes a password: a command (password on stdin, the
+hash as the last line of stdout) or a `module:function` called in a subprocess of the service's interpreter, in its
 working directory. The service's code is never imported into the gate. With `auth.users`, the
 gate writes the hash of each identity's password into that identity's record, and seeds its
 own throwaway accounts, copies of a template record:
@@ -151,7 +151,8 @@ def hash_passwords(cfg: Config, root: Path, passwords: list[str], env: dict[str,
             )
     else:
         assert ph.command is not None
-        hashes = [_run(shlex.split(ph.command), pw, workdir, env, deadline, ph.command).strip() for pw in passwords]
+        outs = [_run(shlex.split(ph.command), pw, workdir, env, deadline, ph.command) for pw in passwords]
+        hashes = [(o.strip().splitlines() or [""])[-1].strip() for o in outs]  # the last line: imports may print
     bad = [h for h in hashes if not isinstance(h, str) or not h]
     if bad:
         raise ScanError(f"auth.password_hash: the hashing gave {bad[0]!r}, not a non-empty string")

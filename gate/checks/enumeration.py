@@ -306,7 +306,7 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
     unknown = unknown_email(ctx.cfg)
     digest = hmac.new((ctx.secret or "").encode(), b"enumeration", hashlib.sha256).hexdigest()
     password = f"Wrong-{digest[:16]}"
-    remember(ctx, "password", "enumeration", password)
+    remember(ctx, "password", "the enumeration probe (a wrong password)", password)
     endpoints = [
         Endpoint(op_at(ctx, lc.method, lc.path), login_body(lc, email="{email}", password="{password}"), lc.form)
     ]

@@ -87,8 +87,10 @@ _VERIFY = (
 )
 
 
-def _meta(id: str, title: str, sev: Severity, cwe: tuple[str, ...], remediation: str = _VERIFY) -> CheckMeta:
-    return CheckMeta(id=id, title=title, description=title + ".", severity=sev, cwe=cwe, remediation=remediation, **_C)
+def _meta(check: str, title: str, sev: Severity, cwe: tuple[str, ...], remediation: str = _VERIFY) -> CheckMeta:
+    return CheckMeta(
+        id=check, title=title, description=title + ".", severity=sev, cwe=cwe, remediation=remediation, **_C
+    )
 
 
 OTHER_KEY = _meta(
@@ -266,8 +268,15 @@ def _forgeries(ctx: ScanContext, tok: jwtcraft.Parsed, victim: Identity | None, 
     return out
 
 
-def _timed(ctx: ScanContext, tok: jwtcraft.Parsed, key: Any) -> list[Forgery]:
-    """Expiry forgeries, signed with the service's real key; the first is the control."""
+@dataclass(frozen=True, slots=True)
+class Timed:
+    """Expiry forgeries signed with `key`, and their control: the unchanged payload re-signed."""
+
+    control: str
+    forgeries: list[Forgery]
+
+
+def _timed(tok: jwtcraft.Parsed, key: Any) -> Timed:
     now = int(time.time())
     hdr = dict(tok.header)
     exp = tok.payload.get("exp")
@@ -276,12 +285,14 @@ def _timed(ctx: ScanContext, tok: jwtcraft.Parsed, key: Any) -> list[Forgery]:
     def f(meta: CheckMeta, label: str, **change: Any) -> Forgery:
         return Forgery(meta, label, jwtcraft.encode(hdr, _claims(tok, **change), key))
 
-    return [
-        f(OTHER_KEY, "the real payload re-signed (control)", exp=fresh),
-        f(EXPIRED, "exp one hour ago", exp=now - 3600, iat=now - 7200),
-        f(NBF, "nbf one hour ahead", nbf=now + 3600, exp=max(fresh, now + 7200)),
-        f(NO_EXP, "no exp claim", exp=None),
-    ]
+    return Timed(
+        control=jwtcraft.encode(hdr, _claims(tok, exp=fresh), key),
+        forgeries=[
+            f(EXPIRED, "exp one hour ago", exp=now - 3600, iat=now - 7200),
+            f(NBF, "nbf one hour ahead", nbf=now + 3600, exp=max(fresh, now + 7200)),
+            f(NO_EXP, "no exp claim", exp=None),
+        ],
+    )
 
 
 @contextlib.asynccontextmanager
@@ -332,21 +343,20 @@ def _victim(ctx: ScanContext, attacker: Identity) -> Identity | None:
     return others[0] if others else None
 
 
-async def _crack(ctx: ScanContext, tok: jwtcraft.Parsed) -> tuple[jwtcraft.Cracked | None, int, float]:
+async def _crack(ctx: ScanContext, tok: jwtcraft.Parsed) -> jwtcraft.Cracked | None:
+    """The token's HMAC secret from the wordlist, plus words of this service (its tables, its folder)."""
     words = jwtcraft.wordlist()
     words += [t.name for t in ctx.tables] + [ctx.root.name] + [ctx.root.name + "-secret", ctx.root.name + "_secret"]
-    return await asyncio.to_thread(jwtcraft.crack, tok, words, CRACK_SECONDS)
+    cracked, _tried, _spent = await asyncio.to_thread(jwtcraft.crack, tok, words, CRACK_SECONDS)
+    return cracked
 
 
-async def _known_key(
-    ctx: ScanContext, tok: jwtcraft.Parsed, cracked: jwtcraft.Cracked | None
-) -> tuple[Any, str] | None:
+def _gate_key(ctx: ScanContext, tok: jwtcraft.Parsed) -> Any | None:
+    """The gate's own signing key, when the service's token verifies with it (minted, or JWT_SECRET used)."""
     if ctx.cfg.auth.jwt is not None and ctx.secret:
         km = key_material(ctx.cfg, ctx.secret)
         if jwtcraft.verifies(tok, km.verifying_key):
-            return km.signing_key, "the key the gate handed the service"
-    if cracked is not None:
-        return cracked.secret, "the cracked secret"
+            return km.signing_key
     return None
 
 
@@ -367,6 +377,10 @@ class _Run:
             who = self.victim
             path = self.ctx.path_for(t.op, self.victim) or t.path
         return await send_token(self.ctx, "GET", path, who, f.token, label=f"forged token: {f.label}")
+
+    async def control(self, t: Target, timed: Timed) -> Exchange:
+        label = "the real payload re-signed (control)"
+        return await send_token(self.ctx, "GET", t.path, self.attacker, timed.control, label=label)
 
     def finding(self, f: Forgery, t: Target, ex: Exchange, extra: list[str] | None = None) -> Finding:
         notes = [
@@ -394,7 +408,7 @@ class _Run:
 
 
 async def _per_target(
-    run: _Run, t: Target, forged: list[Forgery], timed: list[Forgery], unverified: list[Forgery]
+    run: _Run, t: Target, forged: list[Forgery], timed: Timed | None, unverified: Timed | None
 ) -> AsyncIterator[Finding]:
     """The forgeries on one target. `unverified`: expiry forgeries for a service that checks no signature."""
     ctx = run.ctx
@@ -404,7 +418,8 @@ async def _per_target(
         if other.meta.id in run.reported:
             return
         also: dict[str, list[str]] = {}
-        for f in rest + (timed or unverified)[1:]:
+        pick = timed or unverified
+        for f in rest + (pick.forgeries if pick else []):
             got = await run.send(t, f)
             if got.ok:
                 also.setdefault(f.meta.id, []).append(f.label)
@@ -412,7 +427,7 @@ async def _per_target(
             f"{check} ({'; '.join(labels)})" if len(labels) > 1 else f"{check} ({labels[0]})"
             for check, labels in also.items()
         )
-        note = f"so every other forgery was accepted here too: {listed}" if also else None
+        note = f"accepted here too (the same root cause): {listed}" if also else None
         yield run.finding(other, t, ex, [note] if note else None)
         return
     accepted: dict[str, bool] = {}
@@ -428,10 +443,10 @@ async def _per_target(
         if got.ok and f.meta.id not in run.reported and ctx.enabled(f.meta.id):
             yield run.finding(f, t, got)
     if timed and not all(m.id in run.reported for m in (EXPIRED, NBF, NO_EXP)):
-        control = await run.send(t, timed[0])
+        control = await run.control(t, timed)
         if not control.ok:
             return
-        for f in timed[1:]:
+        for f in timed.forgeries:
             if f.meta.id in run.reported or not ctx.enabled(f.meta.id):
                 continue
             got = await run.send(t, f)
@@ -440,7 +455,7 @@ async def _per_target(
                 yield run.finding(f, t, got, [note])
 
 
-async def _weak_secret(run: _Run, tok: jwtcraft.Parsed, cracked: jwtcraft.Cracked, tried: int, t: Target) -> Finding:
+async def _weak_secret(run: _Run, tok: jwtcraft.Parsed, cracked: jwtcraft.Cracked, t: Target) -> Finding:
     ctx = run.ctx
     lc = ctx.cfg.auth.login
     assert lc is not None
@@ -547,25 +562,26 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
     if not tgts:
         ctx.notes.append(f"jwt: no protected GET operation accepted {attacker.name}'s token; token attacks not run")
         return
-    cracked, tried = None, 0
+    cracked = None
+    key = _gate_key(ctx, tok)
+    run_.key_note = "the key the gate handed the service"
     issued = ctx.cfg.auth.login is not None and tok.alg.startswith("HS")
-    if issued and ctx.enabled(WEAK.id):
-        cracked, tried, _ = await _crack(ctx, tok)
-    known = await _known_key(ctx, tok, cracked)
-    run_.key_note = known[1] if known else ""
+    if key is None and issued and ctx.enabled(WEAK.id):
+        cracked = await _crack(ctx, tok)
+        key, run_.key_note = (cracked.secret, "the cracked secret") if cracked else (None, "")
     keys = await asyncio.to_thread(_Keys)
     jwks = {"keys": [jwtcraft.public_jwk(keys.rsa_public, "authgate")]}
     async with _jwks_server(jwks) as (jku, hits):
         run_.jku_hits = hits
         forged = _forgeries(ctx, tok, victim, keys, jku)
-        timed = _timed(ctx, tok, known[0]) if known else []
+        timed = _timed(tok, key) if key is not None else None
         any_key = keys.hmac if tok.alg.startswith("HS") else keys.rsa_private if tok.alg.startswith("RS") else None
-        unverified = _timed(ctx, tok, any_key) if any_key is not None else []
+        unverified = _timed(tok, any_key) if any_key is not None else None
         for t in tgts:
             async for f in _per_target(run_, t, forged, timed, unverified):
                 yield f
     if cracked is not None:
-        yield await _weak_secret(run_, tok, cracked, tried, tgts[0])
+        yield await _weak_secret(run_, tok, cracked, tgts[0])
     if ctx.enabled(AFTER_LOGOUT.id):
         f = await _after_logout(ctx)
         if f is not None:
