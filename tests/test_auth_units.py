@@ -16,7 +16,7 @@ from gate.config import ConfigError, parse_config
 from gate.dynamo import fixtures, local, snapshot, tables
 from gate.dynamo.client import dynamodb_client
 from gate.errors import ScanError
-from gate.identities import key_material, mint, service_env
+from gate.identities import key_material, mint, minted_identities, service_env
 from gate.probe import Exchange
 
 BASE: dict[str, Any] = {
@@ -218,3 +218,20 @@ def test_seeding_writes_hashes_and_accounts_without_touching_other_records(
     disabled = next(r for r in rows.values() if r["email"] == "authgate-disabled@corp.test")
     assert disabled["enabled"] is False and disabled["pk"] == "authgate-disabled"
     assert len(rows) == 2 + 6
+
+
+def test_api_key_identities_send_their_key_and_never_log_in() -> None:
+    from gate.login import login_all
+
+    data = {
+        **BASE,
+        "auth": {"api_key": {"header": "X-Api-Key"}, "login": {"path": "/login"}},
+        "identities": {
+            "alice": {"sub": "alice", "api_key": "ak_alice_0123456789"},
+            "bob": {"sub": "bob", "api_key": "ak_bob_0123456789"},
+        },
+    }
+    cfg = parse_config(data)
+    idents = minted_identities(cfg, "s")
+    login_all(cfg, idents, "http://127.0.0.1:9")  # nothing to log in: no request is made
+    assert idents["alice"].headers == {"X-Api-Key": "ak_alice_0123456789"} and idents["alice"].token is None
