@@ -33,9 +33,9 @@ def unauthorized(detail: str) -> HTTPException:
     return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
 
 
-def password_stamp(password_hash: str) -> str:
+def credential_stamp(stored_hash: str) -> str:
     """A keyed stamp of the password hash, carried in the token: a new password ends the old tokens."""
-    return hmac.new(SECRET.encode(), password_hash.encode(), hashlib.sha256).hexdigest()[:16]
+    return hmac.new(SECRET.encode(), stored_hash.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 def active(user: dict | None) -> bool:
@@ -56,7 +56,7 @@ def current_user(authorization: str = Header(default="")) -> dict:
         raise unauthorized("invalid token")
     # OK: the account as it is now: disabled, or its password changed since the token was issued, ends the token
     user = profiles.get_item(Key={"user_id": claims["sub"]}).get("Item")
-    stamp = password_stamp(str(user.get("password_hash", ""))) if user else ""
+    stamp = credential_stamp(str(user.get("password_hash", ""))) if user else ""
     if not active(user) or not hmac.compare_digest(str(claims.get("pwd", "")), stamp):
         raise unauthorized("invalid token")
     return claims
@@ -126,7 +126,7 @@ def login(body: Credentials):
         "iat": now,
         "exp": now + TOKEN_SECONDS,
         "jti": secrets.token_urlsafe(16),
-        "pwd": password_stamp(str(user["password_hash"])),
+        "pwd": credential_stamp(str(user["password_hash"])),
     }
     return {"access_token": jwt.encode(claims, SECRET, algorithm="HS256"), "token_type": "bearer"}
 

@@ -33,7 +33,8 @@ def current_user(authorization: str = Header(default="")) -> dict:
     if scheme.lower() != "bearer" or not token:
         raise HTTPException(401, "missing token")
     try:
-        # NOT OK: jwt.other-key - the token is decoded without verifying its signature (and so without checking exp)
+        # NOT OK: jwt.other-key - the token is decoded without verifying its signature (and so without checking exp);
+        # account-state.token-after-disable / -password-change - the account is never looked at after login
         return jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
         raise HTTPException(401, "invalid token") from None
@@ -50,8 +51,9 @@ def login(body: dict):
     # NOT OK: enumeration.response - "user not found" (404) vs "wrong password" (401); rate-limit - no limit at all
     if not user:
         raise HTTPException(404, "user not found")
-    # NOT OK: a fast unsalted hash compared with == (see passwords.py)
-    if not user.get("password_hash") == hash_password(str(body.get("password", ""))):
+    # NOT OK: a fast unsalted hash (see passwords.py), compared with == (not in constant time)
+    password_ok = hash_password(str(body.get("password", ""))) == user.get("password_hash")
+    if not password_ok:
         raise HTTPException(401, "wrong password")
     # NOT OK: account-state.missing-attribute - an item without `enabled` or `email_confirmed` counts as active
     if not user.get("enabled", True) or not user.get("email_confirmed", True):
