@@ -7,6 +7,7 @@ the CLI prints them and exits 2.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -108,9 +109,36 @@ class ApiKeyConfig(Strict):
 
 
 class PasswordHashConfig(Strict):
-    command: str | None = Field(None, description="Command reading the password on stdin, printing the hash.")
+    command: str | None = Field(
+        None, description="Command reading the password on stdin, printing the hash as its last line."
+    )
     callable: str | None = Field(None, description="module:function computing the stored hash (run in a subprocess).")
     attribute: str = Field("password_hash", description="Item attribute that stores the hash.")
+    timeout: float = Field(60, gt=0, le=600, description="Seconds the hashing may take in all.")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> PasswordHashConfig:
+        if bool(self.command) == bool(self.callable):
+            raise ValueError("give auth.password_hash.command or auth.password_hash.callable (exactly one)")
+        if self.callable and not re.fullmatch(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*", self.callable):
+            raise ValueError(f"auth.password_hash.callable: expected module:function, got {self.callable!r}")
+        return self
+
+
+class UsersConfig(Strict):
+    """Where the service keeps its user records: the gate seeds hashes and throwaway accounts there."""
+
+    table: str = Field(description="Table holding the user records (one fixture per identity, owned by it).")
+    email: str = Field("email", description="Attribute holding the login e-mail.")
+    enabled: str | None = Field("enabled", description="Boolean attribute of an active account; null: none.")
+    email_confirmed: str | None = Field(
+        "email_confirmed", description="Boolean attribute of a confirmed e-mail address; null: none."
+    )
+    template: str | None = Field(
+        None,
+        description="Identity whose user record is copied for the gate's throwaway accounts "
+        "(default: the first regular identity with a record in the table).",
+    )
 
 
 class AuthConfig(Strict):
@@ -121,6 +149,7 @@ class AuthConfig(Strict):
     logout: LogoutConfig | None = None
     api_key: ApiKeyConfig | None = None
     password_hash: PasswordHashConfig | None = None
+    users: UsersConfig | None = None
 
 
 class IdentityConfig(Strict):
@@ -196,8 +225,16 @@ class Config(Strict):
                     problems.append(f"identities.{name}.api_key: required with auth.api_key")
         if self.auth.login:
             for name, ident in self.identities.items():
-                if ident.password is None:
+                if ident.password is None and not (self.auth.api_key and ident.api_key):
                     problems.append(f"identities.{name}.password: required with auth.login")
+        users = self.auth.users
+        if self.auth.password_hash and users is None:
+            problems.append("auth.password_hash: needs auth.users (the table the hashes are written to)")
+        if users is not None:
+            if self.dynamodb.tables and users.table not in tables:
+                problems.append(f"auth.users.table: unknown table {users.table!r}")
+            if users.template is not None and users.template not in self.identities:
+                problems.append(f"auth.users.template: unknown identity {users.template!r}")
         if problems:
             raise ValueError("; ".join(problems))
         return self

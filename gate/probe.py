@@ -61,7 +61,7 @@ class Exchange:
     def request_evidence(self, redact: list[str]) -> dict[str, Any]:
         return {
             "method": self.method,
-            "path": self.path,
+            "path": redact_text(self.path, redact, keep=12),
             "identity": self.identity or "anonymous",
             "label": self.label,
             "headers": {k: redact_text(v, redact, keep=12) for k, v in sorted(self.request_headers.items())},

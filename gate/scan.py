@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gate import access_profile, openapi, scoring
+from gate import access_profile, openapi, scoring, users
 from gate import baseline as baseline_mod
 from gate import checks as checks_mod
 from gate.checks.context import ScanContext
@@ -29,7 +29,7 @@ from gate.dynamo.client import dynamodb_client
 from gate.dynamo.recorder import Recorder
 from gate.errors import ScanError
 from gate.findings import Finding, Severity
-from gate.identities import Identity, minted_identities, new_secret
+from gate.identities import Identity, minted_identities, new_secret, service_env
 from gate.probe import Prober
 from gate.result import Phase, ScanResult
 
@@ -82,10 +82,7 @@ def _tables(cfg: Config, root: Path) -> list[TableConfig]:
 
 
 def _secret_env(cfg: Config, secret: str) -> dict[str, str]:
-    env: dict[str, str] = {}
-    if cfg.auth.jwt is not None:
-        env[cfg.auth.jwt.secret_env] = secret
-    return env
+    return service_env(cfg, secret)  # the HMAC secret, or the RS*/ES* key pair's PEMs
 
 
 async def _run_checks(ctx: ScanContext, console: Console) -> tuple[list[Finding], list[str]]:
@@ -161,6 +158,7 @@ def scan(
             ph["name"] = f"service started ({(label or '')[:40]})"
             ph["detail"] = f"{len(ops)} operations from {spec.source}"
         with _phase(run, console, "identities") as ph:
+            owned, seeded = users.seed(cfg, root, client, tabs, owned, seeded, secret)  # hashes, throwaway accounts
             identities = _identities(cfg, secret, svc.instances[0].base_url)
             ph["name"] = f"identities {', '.join(identities)}"
             ph["detail"] = _identity_kind(cfg)

@@ -3,7 +3,10 @@
 Each remediation is marked `# OK:` with what makes it safe.
 """
 
+import hashlib
+import hmac
 import os
+import secrets
 import time
 import uuid
 
@@ -14,22 +17,50 @@ from botocore.exceptions import ClientError
 from fastapi import Depends, FastAPI, Header, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
+from passwords import verify_password
+
 app = FastAPI(title="profiles (fixed)")
 ddb = boto3.resource("dynamodb")
 profiles = ddb.Table(os.environ.get("PROFILES_TABLE", "profiles"))
 posts = ddb.Table(os.environ.get("POSTS_TABLE", "posts"))
 SECRET = os.environ["JWT_SECRET"]  # OK: a strong secret from the environment, never in code
+TOKEN_SECONDS = 900  # OK: short-lived tokens
+REVOKED: dict[str, int] = {}  # OK: logout denylist, jti -> exp (a DynamoDB table with a TTL when on several instances)
+FAILED: dict[str, list[float]] = {}  # failed logins per e-mail address (same remark)
+MAX_FAILED, WINDOW = 10, 300
+
+
+def unauthorized(detail: str) -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+def credential_stamp(stored_hash: str) -> str:
+    """A keyed stamp of the password hash, carried in the token: a new password ends the old tokens."""
+    return hmac.new(SECRET.encode(), stored_hash.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def active(user: dict | None) -> bool:
+    # OK: DynamoDB is schemaless: a missing attribute means "no", so a half-written account stays out
+    return bool(user) and user.get("enabled") is True and user.get("email_confirmed") is True
 
 
 def current_user(authorization: str = Header(default="")) -> dict:
     scheme, _, token = authorization.partition(" ")
-    if scheme != "Bearer" or not token:
-        raise HTTPException(401, "missing token", headers={"WWW-Authenticate": "Bearer"})
+    if scheme.lower() != "bearer" or not token:  # OK: the scheme is case-insensitive (RFC 7235), the token required
+        raise unauthorized("missing token")
     try:
-        # OK: signature verified, algorithm pinned, exp required
-        return jwt.decode(token, SECRET, algorithms=["HS256"], options={"require": ["exp", "sub"]})
+        # OK: signature verified, algorithm pinned, exp (and the claims below) required
+        claims = jwt.decode(token, SECRET, algorithms=["HS256"], options={"require": ["exp", "iat", "sub", "jti"]})
     except jwt.PyJWTError:
-        raise HTTPException(401, "invalid token", headers={"WWW-Authenticate": "Bearer"}) from None
+        raise unauthorized("invalid token") from None
+    if claims["jti"] in REVOKED:  # OK: a logged-out token stays out
+        raise unauthorized("invalid token")
+    # OK: the account as it is now: disabled, or its password changed since the token was issued, ends the token
+    user = profiles.get_item(Key={"user_id": claims["sub"]}).get("Item")
+    stamp = credential_stamp(str(user.get("password_hash", ""))) if user else ""
+    if not active(user) or not hmac.compare_digest(str(claims.get("pwd", "")), stamp):
+        raise unauthorized("invalid token")
+    return claims
 
 
 def admin(user: dict = Depends(current_user)) -> dict:
@@ -54,14 +85,64 @@ class ProfileUpdate(BaseModel):  # OK: allow-listed fields, unknown fields rejec
     display_name: str = Field(max_length=100)
 
 
+class Credentials(BaseModel):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+
+
+class ResetRequest(BaseModel):
+    email: str = Field(max_length=254)
+
+
+def find_user(email: str) -> dict | None:
+    rows = profiles.query(IndexName="by_email", KeyConditionExpression=Key("email").eq(email))
+    return (rows.get("Items") or [None])[0]
+
+
+def retry_after(email: str) -> int:
+    """Seconds until `email` may try again (0: now): MAX_FAILED failures per WINDOW seconds."""
+    now = time.time()
+    recent = [t for t in FAILED.get(email, []) if now - t < WINDOW]
+    FAILED[email] = recent
+    return int(WINDOW - (now - recent[0])) + 1 if len(recent) >= MAX_FAILED else 0
+
+
 @app.post("/login")
-def login(body: dict):
-    rows = profiles.query(IndexName="by_email", KeyConditionExpression=Key("email").eq(str(body.get("email", ""))))
-    user = (rows.get("Items") or [None])[0]
-    if not user:
-        raise HTTPException(401, "bad credentials")
-    token = jwt.encode({"sub": user["user_id"], "exp": int(time.time()) + 900}, SECRET, algorithm="HS256")
-    return {"access_token": token}
+def login(body: Credentials):
+    email = body.email.strip().lower()
+    wait = retry_after(email)
+    if wait:  # OK: rate-limited per account, with Retry-After
+        raise HTTPException(429, "too many failed logins", headers={"Retry-After": str(wait)})
+    user = find_user(email)
+    # OK: Argon2id, and the same work and the same answer for an unknown account, a wrong password,
+    # and a disabled or unconfirmed one
+    if not verify_password(user.get("password_hash") if user else None, body.password) or not active(user):
+        FAILED.setdefault(email, []).append(time.time())
+        raise unauthorized("invalid credentials")
+    FAILED.pop(email, None)
+    now = int(time.time())
+    claims = {
+        "sub": user["user_id"],
+        "role": user.get("role"),
+        "iat": now,
+        "exp": now + TOKEN_SECONDS,
+        "jti": secrets.token_urlsafe(16),
+        "pwd": credential_stamp(str(user["password_hash"])),
+    }
+    return {"access_token": jwt.encode(claims, SECRET, algorithm="HS256"), "token_type": "bearer"}
+
+
+@app.post("/logout")
+def logout(user: dict = Depends(current_user)):
+    REVOKED[user["jti"]] = user["exp"]  # OK: revoked until it would have expired anyway
+    return {"logged_out": True}
+
+
+@app.post("/password-reset", status_code=202)
+def password_reset(body: ResetRequest):
+    # OK: one answer whether or not the account exists (the link, if any, goes out by e-mail)
+    find_user(body.email.strip().lower())
+    return {"detail": "if the account exists, we sent a reset link"}
 
 
 @app.get("/users/{user_id}/profile", response_model=Profile)

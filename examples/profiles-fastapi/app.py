@@ -1,4 +1,4 @@
-"""profiles: a FastAPI service on DynamoDB with the classic authorization flaws (do not deploy).
+"""profiles: a FastAPI service on DynamoDB with the classic authentication and authorization flaws (do not deploy).
 
 Each route is marked `# NOT OK:` with the flaw authgate must find, or `# OK:`.
 """
@@ -12,11 +12,21 @@ import jwt
 from boto3.dynamodb.conditions import Attr, Key
 from fastapi import Depends, FastAPI, Header, HTTPException, Request
 
+from passwords import hash_password
+
 app = FastAPI(title="profiles")
 ddb = boto3.resource("dynamodb")
 profiles = ddb.Table(os.environ.get("PROFILES_TABLE", "profiles"))
 posts = ddb.Table(os.environ.get("POSTS_TABLE", "posts"))
-SECRET = os.environ["JWT_SECRET"]
+# NOT OK: jwt.weak-secret - a hard-coded secret from every JWT tutorial (the environment's JWT_SECRET is ignored)
+SECRET = "your-256-bit-secret"
+
+
+@app.middleware("http")
+async def request_log(request: Request, call_next):
+    # NOT OK: secrets-in-logs - the request log prints the Authorization header (the bearer token)
+    print(f"{request.method} {request.url.path} authorization={request.headers.get('authorization')}")
+    return await call_next(request)
 
 
 def current_user(authorization: str = Header(default="")) -> dict:
@@ -24,20 +34,47 @@ def current_user(authorization: str = Header(default="")) -> dict:
     if scheme.lower() != "bearer" or not token:
         raise HTTPException(401, "missing token")
     try:
-        return jwt.decode(token, SECRET, algorithms=["HS256"])
+        # NOT OK: jwt.other-key - the token is decoded without verifying its signature (and so without checking exp);
+        # account-state.token-after-disable / -password-change - the account is never looked at after login
+        return jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
         raise HTTPException(401, "invalid token") from None
 
 
+def find_user(email: str) -> dict | None:
+    rows = profiles.query(IndexName="by_email", KeyConditionExpression=Key("email").eq(email))
+    return (rows.get("Items") or [None])[0]
+
+
 @app.post("/login")
 def login(body: dict):
-    # OK for the skeleton: issues a token; the authentication attacks come later
-    rows = profiles.query(IndexName="by_email", KeyConditionExpression=Key("email").eq(body.get("email", "")))
-    user = (rows.get("Items") or [None])[0]
+    user = find_user(str(body.get("email", "")))
+    # NOT OK: enumeration.response - "user not found" (404) vs "wrong password" (401); rate-limit - no limit at all
     if not user:
-        raise HTTPException(401, "bad credentials")
-    token = jwt.encode({"sub": user["user_id"], "exp": int(time.time()) + 900}, SECRET, algorithm="HS256")
-    return {"access_token": token}
+        raise HTTPException(404, "user not found")
+    # NOT OK: a fast unsalted hash (see passwords.py), compared with == (not in constant time)
+    password_ok = hash_password(str(body.get("password", ""))) == user.get("password_hash")
+    if not password_ok:
+        raise HTTPException(401, "wrong password")
+    # NOT OK: account-state.missing-attribute - an item without `enabled` or `email_confirmed` counts as active
+    if not user.get("enabled", True) or not user.get("email_confirmed", True):
+        raise HTTPException(403, "account disabled")
+    claims = {"sub": user["user_id"], "role": user.get("role"), "exp": int(time.time()) + 3600}
+    return {"access_token": jwt.encode(claims, SECRET, algorithm="HS256")}
+
+
+@app.post("/logout")
+def logout(user: dict = Depends(current_user)):
+    # NOT OK: jwt.after-logout - nothing is revoked: the token stays valid until it expires
+    return {"logged_out": user["sub"]}
+
+
+@app.post("/password-reset")
+def password_reset(body: dict):
+    # NOT OK: enumeration.response - tells whether an account exists
+    if not find_user(str(body.get("email", ""))):
+        raise HTTPException(404, "no account with this email")
+    return {"detail": "reset link sent"}
 
 
 @app.get("/users/{user_id}/profile")

@@ -7,22 +7,34 @@ What it proves
   valid credentials made the service call DynamoDB, even though it then answered 401/403: the
   service touched the data before it decided who was asking.
 
+  On an operation that refuses both, malformed `Authorization` headers (bearer tokens only):
+  `authn.empty-bearer` the scheme with no token (`Bearer`), `authn.wrong-scheme` made-up
+  `Basic` credentials, `authn.lowercase-scheme` a garbage token under `bearer` (scheme names are
+  case-insensitive, RFC 7235, so a valid token under `bearer` is fine: a garbage one getting in
+  means verification is skipped for that spelling). `authn.token-in-query`: a real token in the
+  query string (`?access_token=`, or `?api_key=` with API keys) and no header is accepted, so
+  credentials end up in access logs, proxies and browser history (RFC 6750 section 2.3).
+
 Example finding
   HIGH authn.missing GET /admin/stats anonymous: Scan profiles (6 items), answered 200.
 
 Remediation
   Authenticate every operation before any data access (a FastAPI dependency on the router, a
   Flask `before_request`), and declare intentionally public operations in `checks.public`.
+  Reject every header that is not exactly `<scheme> <token>` with a valid token, and read
+  credentials only from the header.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import AsyncIterator
 
 from gate.checks import register
 from gate.checks.context import ScanContext
 from gate.checks.util import is_public, sample_body, touched_db, values_in
 from gate.findings import CheckMeta, Confidence, Finding, Severity
+from gate.identities import Identity
 from gate.openapi import Operation
 from gate.probe import Exchange
 
@@ -54,7 +66,42 @@ DB_BEFORE_AUTH = CheckMeta(
     **{**_COMMON, "cwe": ("CWE-287",)},
 )
 
+_MALFORMED = {**_COMMON, "cwe": ("CWE-287",), "severity": Severity.HIGH}
+_STRICT = "Accept only `<scheme> <token>` with a verified token; refuse every other header shape."
+EMPTY_BEARER = CheckMeta(
+    id="authn.empty-bearer",
+    title="Auth scheme with no token accepted",
+    description="A request whose Authorization header holds only the scheme (`Bearer`) answered 2xx with data.",
+    remediation=_STRICT,
+    **_MALFORMED,
+)
+WRONG_SCHEME = CheckMeta(
+    id="authn.wrong-scheme",
+    title="Made-up credentials under another auth scheme accepted",
+    description="A request with `Authorization: Basic <made-up credentials>` answered 2xx with data.",
+    remediation=_STRICT,
+    **_MALFORMED,
+)
+LOWER_SCHEME = CheckMeta(
+    id="authn.lowercase-scheme",
+    title="Garbage token accepted under a differently spelled scheme",
+    description="A garbage token under `bearer` (instead of `Bearer`) answered 2xx with data: verification "
+    "is skipped for that spelling.",
+    remediation="Compare the scheme case-insensitively and verify the token whatever its spelling (RFC 7235).",
+    **_MALFORMED,
+)
+QUERY_TOKEN = CheckMeta(
+    id="authn.token-in-query",
+    title="Credentials accepted in the query string",
+    description="A real token in the URL query string (and no header) was accepted; URLs end up in logs, "
+    "proxies and browser history.",
+    remediation="Read credentials only from the Authorization header (or a Secure, HttpOnly cookie), never the URL.",
+    **{**_COMMON, "cwe": ("CWE-598",), "severity": Severity.MEDIUM},
+)
+
 GARBAGE_TOKEN = "authgate.garbage.token"
+BASIC_MADE_UP = "Basic " + base64.b64encode(b"authgate:not-a-password").decode()
+QUERY_PARAMS = ("access_token", "token")
 
 
 def _proof(ctx: ScanContext, ex: Exchange) -> list[str] | None:
@@ -77,17 +124,69 @@ async def _probe(ctx: ScanContext, op: Operation, headers: dict[str, str], label
         return await ctx.prober.send(op.method, path, None, headers=headers, json_body=body, label=label, lane=lane)
 
 
-@register(MISSING, GARBAGE, DB_BEFORE_AUTH, order=10)
+def _variants(ctx: ScanContext) -> list[tuple[CheckMeta, dict[str, str], str]]:
+    """Malformed Authorization headers: (check, headers, label); bearer tokens in a header only."""
+    auth = ctx.cfg.auth
+    if auth.api_key or not auth.scheme or (auth.login and auth.login.cookie):
+        return []
+    scheme = auth.scheme
+    other = scheme.lower() if scheme != scheme.lower() else scheme.upper()
+    return [
+        (EMPTY_BEARER, {auth.header: scheme}, f"`{scheme}` with no token"),
+        (WRONG_SCHEME, {auth.header: BASIC_MADE_UP}, "made-up Basic credentials"),
+        (LOWER_SCHEME, {auth.header: f"{other} {GARBAGE_TOKEN}"}, f"a garbage token under `{other}`"),
+    ]
+
+
+def _query_credential(ctx: ScanContext) -> tuple[Identity, list[dict[str, str]]] | None:
+    """A regular identity and the query parameters that carry its real credential."""
+    for ident in sorted(ctx.identities.values(), key=lambda i: i.privileged):
+        if ctx.cfg.auth.api_key and ident.api_key:
+            return ident, [{"api_key": ident.api_key}]
+        if ident.token and not ctx.cfg.auth.api_key:
+            return ident, [{p: ident.token} for p in QUERY_PARAMS]
+    return None
+
+
+async def _query_token(ctx: ScanContext, op: Operation) -> Finding | None:
+    """A real credential in the query string, no header, on a GET that refused no credentials."""
+    got = _query_credential(ctx)
+    if got is None or op.method != "GET":
+        return None
+    ident, variants = got
+    path = ctx.path_for(op, ident) or ctx.sample_path(op)
+    for params in variants:
+        name = next(iter(params))
+        label = f"{ident.name}'s real credential in ?{name}= and no header"
+        ex = await ctx.prober.send("GET", path, ident, params=params, label=label, use_identity_auth=False)
+        if ex.ok and (touched_db(ex.calls) or ex.has_data()):
+            notes = [f"{c.summary()} for a request whose only credential was ?{name}=" for c in touched_db(ex.calls)]
+            notes = notes or [f"answered {ex.status} with data to a request whose only credential was ?{name}="]
+            return ctx.finding(
+                QUERY_TOKEN,
+                op,
+                message=f"{op.id} accepts {ident.name}'s credential in the query parameter {name}",
+                evidence=ctx.evidence(ex, notes=[*notes, "the same request without credentials was refused"]),
+                parameter=name,
+                identity=ident.name,
+                roles=ctx.roles(ident),
+            )
+    return None
+
+
+@register(MISSING, GARBAGE, DB_BEFORE_AUTH, EMPTY_BEARER, WRONG_SCHEME, LOWER_SCHEME, QUERY_TOKEN, order=10)
 async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
     bad_auth = {ctx.cfg.auth.header: f"{ctx.cfg.auth.scheme} {GARBAGE_TOKEN}".strip()}
     for op in ctx.operations:
         if is_public(ctx, op):
             continue
         reported = False
+        refused = True  # every unauthenticated probe so far was answered with a non-2xx
         for meta, headers, label in ((MISSING, {}, "no credentials"), (GARBAGE, bad_auth, "garbage bearer token")):
             if reported or not ctx.enabled(meta.id):
                 continue
             ex = await _probe(ctx, op, headers, label)
+            refused = refused and not ex.ok
             proof = _proof(ctx, ex) if ex.has_data() or (ex.ok and ex.method != "GET") else None
             if proof:
                 reported = True
@@ -110,3 +209,23 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
                     evidence=ctx.evidence(ex, notes=[c.summary() for c in calls]),
                     roles="anonymous",
                 )
+        if reported or not refused:
+            continue
+        for meta, headers, label in _variants(ctx):
+            if not ctx.enabled(meta.id):
+                continue
+            ex = await _probe(ctx, op, headers, label)
+            proof = _proof(ctx, ex) if ex.has_data() or (ex.ok and ex.method != "GET") else None
+            if proof:
+                yield ctx.finding(
+                    meta,
+                    op,
+                    message=f"{op.id} answered {ex.status} to a request with {label}",
+                    evidence=ctx.evidence(ex, notes=[*proof, "no credentials and a garbage bearer token were refused"]),
+                    parameter=label,
+                    roles="anonymous",
+                )
+        if ctx.enabled(QUERY_TOKEN.id):
+            found = await _query_token(ctx, op)
+            if found is not None:
+                yield found

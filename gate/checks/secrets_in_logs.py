@@ -1,0 +1,164 @@
+"""secrets-in-logs: the service prints a credential the gate used (CWE-532, OWASP API8).
+
+What it proves
+  After every other family ran, the gate reads what the service wrote to stdout/stderr and
+  looks for every credential it used during the scan: the identities' and throwaway accounts'
+  passwords, every token it held (minted or issued by the login route), API keys, cookies, the
+  JWT secret it handed the service, and the dummy AWS secret key next to its name. A value is
+  looked for as written and URL-encoded; values shorter than 8 characters are skipped (they
+  would match by chance), and a token the gate itself put into a query string
+  (`?access_token=`, the authn.token-in-query probe) does not count.
+
+  One finding per kind of credential (`.password`, `.token`, `.api-key`, `.key-material`),
+  with up to three of the log lines, the credential redacted in them.
+
+Example finding
+  HIGH secrets-in-logs.token: the service printed alice's token in 14 log lines, e.g.
+  `GET /users/alice/profile authorization=Bearer eyJhbGciOi…[redacted]`.
+
+Remediation
+  Never log credentials: drop or mask the Authorization and Cookie headers and password fields
+  in request logging (a logging filter), and never print configuration or environment.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from urllib.parse import quote, quote_plus
+
+from gate.checks import register
+from gate.checks._auth import Secret
+from gate.checks.context import ScanContext
+from gate.dynamo.local import DUMMY_CREDENTIALS
+from gate.findings import CheckMeta, Confidence, Finding, Severity
+from gate.probe import redact_text
+
+MIN_LENGTH = 8
+SHOWN_LINES = 3
+_CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]|\x1b\[[0-9;]*[A-Za-z]")
+_AWS = re.compile(
+    r"(aws_secret_access_key|secret_access_key|secretaccesskey|secret_key)['\"]?\s*[:=]\s*['\"]?"
+    + re.escape(DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+    + r"\b",
+    re.I,
+)
+_QUERY_PROBE = ("access_token=", "token=", "api_key=")
+
+
+def _meta(kind: str, title: str, sev: Severity) -> CheckMeta:
+    return CheckMeta(
+        id=f"secrets-in-logs.{kind}",
+        title=title,
+        description=title + ".",
+        severity=sev,
+        confidence=Confidence.HIGH,
+        family="secrets-in-logs",
+        cwe=("CWE-532",),
+        owasp=("API8:2023",),
+        remediation="Never log credentials: mask the Authorization and Cookie headers and password fields in "
+        "request logging, and never print configuration or the environment.",
+    )
+
+
+METAS = {
+    "password": _meta("password", "Password written to the service's log", Severity.HIGH),
+    "token": _meta("token", "Token written to the service's log", Severity.HIGH),
+    "api-key": _meta("api-key", "API key written to the service's log", Severity.HIGH),
+    "key-material": _meta(
+        "key-material", "Signing secret or AWS secret key written to the service's log", Severity.HIGH
+    ),
+}
+
+
+@dataclass(slots=True)
+class _Hits:
+    owners: list[str] = field(default_factory=list)
+    lines: list[tuple[int, str, str]] = field(default_factory=list)  # (line number, line, the secret)
+
+
+def _secrets(ctx: ScanContext) -> list[Secret]:
+    out: list[Secret] = list(ctx.scratch.get("secrets", []))
+    for i in ctx.identities.values():
+        out += [Secret("password", i.name, i.password or ""), Secret("token", i.name, i.token or "")]
+        out += [Secret("api-key", i.name, i.api_key or "")]
+        out += [Secret("token", i.name, v) for v in i.cookies.values()]
+    if ctx.secret:
+        out.append(Secret("key-material", "the JWT secret the gate handed the service", ctx.secret))
+    seen: set[str] = set()
+    unique = []
+    for s in out:
+        if len(s.value) >= MIN_LENGTH and s.value not in seen:
+            seen.add(s.value)
+            unique.append(s)
+    return unique
+
+
+def _forms(value: str) -> list[str]:
+    return list(dict.fromkeys([value, quote(value, safe=""), quote_plus(value)]))
+
+
+def _strip_probe(line: str, value: str) -> str:
+    """The line without the gate's own query-string probes of `value`."""
+    for prefix in _QUERY_PROBE:
+        for form in _forms(value):
+            line = line.replace(prefix + form, prefix)
+    return line
+
+
+def scan_lines(ctx: ScanContext, lines: list[str]) -> dict[str, _Hits]:
+    secrets = _secrets(ctx)
+    hits: dict[str, _Hits] = {}
+    forms = {s.value: _forms(s.value) for s in secrets}
+    for n, raw in enumerate(lines, 1):
+        line = _CTRL.sub("", raw)
+        for s in secrets:
+            found = any(f in line for f in forms[s.value])
+            if found and any(f in _strip_probe(line, s.value) for f in forms[s.value]):
+                h = hits.setdefault(s.kind, _Hits())
+                h.lines.append((n, line, s.value))
+                if s.owner not in h.owners:
+                    h.owners.append(s.owner)
+        if _AWS.search(line):
+            h = hits.setdefault("key-material", _Hits())
+            h.lines.append((n, line, DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]))
+            if "the AWS secret access key" not in h.owners:
+                h.owners.append("the AWS secret access key")
+    return hits
+
+
+def _shown(ctx: ScanContext, line: str, secret: str) -> str:
+    keep = 10 if secret.startswith("eyJ") else 0
+    text = redact_text(line, [secret], keep=keep)
+    if secret == DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]:
+        text = _AWS.sub(lambda m: m.group(0)[: -len(secret)] + "…[redacted]", line)
+    text = ctx.redact(text)
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+@register(*METAS.values(), order=99)
+async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
+    if ctx.service_logs is None:
+        return
+    lines = list(ctx.service_logs())
+    if not lines:
+        if ctx.cfg.service.url:
+            ctx.notes.append("secrets-in-logs: the service runs elsewhere (service.url), its output is not seen")
+        return
+    for kind, h in sorted(scan_lines(ctx, lines).items()):
+        meta = METAS[kind]
+        if not ctx.enabled(meta.id):
+            continue
+        shown = [f"line {n}: {_shown(ctx, line, secret)}" for n, line, secret in h.lines[:SHOWN_LINES]]
+        whose = ", ".join(h.owners[:3]) + (f" and {len(h.owners) - 3} more" if len(h.owners) > 3 else "")
+        what = kind.replace("-", " ")
+        yield meta.finding(
+            message=f"the service printed the {what} of {whose} in {len(h.lines)} log lines",
+            evidence=ctx.evidence(
+                log=shown,
+                notes=[f"{len(h.lines)} of {len(lines)} log lines carry the {what} of {whose} (shown redacted)"],
+            ),
+            parameter=kind,
+            identity=h.owners[0] if h.owners[0] in ctx.identities else None,
+        )
