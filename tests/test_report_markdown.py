@@ -106,13 +106,14 @@ def test_vulnerable_summary(vulnerable_report: tuple[int, dict, str]) -> None:
     counts = Counter(f["severity"] for f in report["findings"])
     assert doc.tables[0] == [["new", *(str(counts[s]) for s in ("critical", "high", "medium", "low", "info"))]]
     rows = doc.tables[1]
+
+    def who(f: dict) -> str:
+        if not f["method"] and f["identity"] is None:
+            return "source"  # a static finding
+        return f"{f['identity'] or 'no credentials'}" + (f" → {f['victim']}" if f["victim"] else "")
+
     assert [(r[1], r[2], r[3]) for r in rows] == [
-        (
-            f["check"],
-            f"{f['method']} {f['route']}",
-            f"{f['identity'] or 'no credentials'}" + (f" → {f['victim']}" if f["victim"] else ""),
-        )
-        for f in report["findings"]
+        (f["check"], f"{f['method']} {f['route']}".strip() or "—", who(f)) for f in report["findings"]
     ]
     assert all(r[4] == "CWE-639" and r[5] == "API1:2023" for r in rows if r[1].startswith("bola."))
     assert doc.starts["details"] == len(report["findings"])  # one evidence fold each; no baseline sections

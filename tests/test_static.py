@@ -590,6 +590,7 @@ def test_vulnerable_examples_static_findings_are_exact() -> None:
     }
     flask = (EXAMPLES / "users-flask" / "app.py").read_text().splitlines()
     fast = (EXAMPLES / "profiles-fastapi" / "app.py").read_text().splitlines()
+    fast_passwords = (EXAMPLES / "profiles-fastapi" / "passwords.py").read_text().splitlines()
 
     def at(lines: list[str], text: str) -> int:
         return next(i for i, line in enumerate(lines, 1) if text in line)
@@ -599,6 +600,11 @@ def test_vulnerable_examples_static_findings_are_exact() -> None:
         ("static.unscoped-scan", "GET", "/profiles", at(fast, 'profiles.scan()["Items"]]')),
         ("static.unscoped-scan", "GET", "/admin/stats", at(fast, 'items = profiles.scan()["Items"]')),
         ("static.error-leak", "GET", "/users/{user_id}/notes/{note_id}", at(fast, '"error": str(e)')),
+        ("static.hardcoded-jwt-secret", "", "", at(fast, 'SECRET = "your-256-bit-secret"')),
+        ("static.secret-logged", "", "", at(fast, "authorization={request.headers.get('authorization')}")),
+        ("static.jwt-unverified", "", "", at(fast, '"verify_signature": False')),
+        ("static.password-compare", "POST", "/login", at(fast, "password_ok = hash_password(")),
+        ("static.weak-password-hash", "", "", at(fast_passwords, "hashlib.sha256(")),
         ("static.plain-http-endpoint", "", "", at(flask, "endpoint_url=")),
         ("static.tls-verify-off", "", "", at(flask, "verify=False")),
         ("static.hardcoded-jwt-secret", "", "", at(flask, 'SECRET = os.environ.get("JWT_SECRET"')),

@@ -43,10 +43,7 @@ def remember(ctx: ScanContext, kind: str, owner: str, value: str | None) -> None
 
 def op_at(ctx: ScanContext, method: str, path: str) -> Operation:
     """The operation of the spec at (method, path), or a bare one when the spec does not list it."""
-    for op in ctx.operations:
-        if op.method == method.upper() and op.path == path:
-            return op
-    return Operation(method=method.upper(), path=path)
+    return ctx.operation_for(method, path) or Operation(method=method.upper(), path=path)
 
 
 def account_identity(acct: Account) -> Identity:

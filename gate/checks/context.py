@@ -51,7 +51,10 @@ class ScanContext:
     service_logs: Any = None  # callable -> list[str]
     extra_redactions: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # things a check could not do (shown in the report)
-    scratch: dict[str, Any] = field(default_factory=dict)  # results shared between families (access profile)
+    scratch: dict[str, Any] = field(default_factory=dict)
+    located: list[Operation] = field(
+        default_factory=list
+    )  # every operation, for file:line (incl. logout)  # results shared between families (access profile)
     # legitimate requests of identities to their own data, sent once and shared by every family that needs
     # them (bola.list, exposure, bfla's baseline, the access profile): key (operation id, identity, path)
     own_cache: dict[tuple[str, str, str], asyncio.Future[Any]] = field(default_factory=dict)
@@ -152,7 +155,19 @@ class ScanContext:
             code=code,
         )
 
+    def operation_for(self, method: str, path: str) -> Operation | None:
+        """The operation whose route template matches a concrete request path (query string ignored)."""
+        path = path.split("?", 1)[0]
+        for op in self.located or self.operations:
+            if op.method == method.upper() and (
+                op.path == path or re.fullmatch(re.sub(r"\\{[^}/]+\\}", "[^/]+", re.escape(op.path)), path)
+            ):
+                return op
+        return None
+
     def finding(self, meta: CheckMeta, op: Operation | None, *, message: str, evidence: Evidence, **kw: Any) -> Finding:
+        if op is None and kw.get("route"):  # a check that knows the route: the handler is still the place to fix
+            op = self.operation_for(kw.get("method", ""), kw["route"])
         if op is not None:
             kw.setdefault("method", op.method)
             kw.setdefault("route", op.path)

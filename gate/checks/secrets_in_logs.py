@@ -33,7 +33,7 @@ from gate.checks._auth import Secret
 from gate.checks.context import ScanContext
 from gate.dynamo.local import DUMMY_CREDENTIALS
 from gate.findings import CheckMeta, Confidence, Finding, Severity
-from gate.probe import redact_text
+from gate.probe import Exchange, redact_text
 
 MIN_LENGTH = 8
 SHOWN_LINES = 3
@@ -137,6 +137,25 @@ def _shown(ctx: ScanContext, line: str, secret: str) -> str:
     return text if len(text) <= 300 else text[:299] + "…"
 
 
+def _carrier(ctx: ScanContext, secret: str) -> Exchange | None:
+    """The first request that carried the credential in a header or body (not the gate's own
+    query-string probes, which do not count as the service's fault)."""
+    for ex in ctx.prober.exchanges:
+        if secret in " ".join([ex.request_body or "", *ex.request_headers.values()]):
+            return ex
+    return None
+
+
+def _log_statements(ctx: ScanContext) -> list[tuple[str, int]]:
+    """Where the service's source writes credentials to a log (the static secret-logged check)."""
+    from gate.checks import REGISTRY
+    from gate.static import scan_dir
+
+    others = {cid for cid in REGISTRY if cid.startswith("static.") and cid != "static.secret-logged"}
+    found, _ = scan_dir(ctx.root / ctx.cfg.service.workdir, ctx.root, others)
+    return [(f.file, f.line) for f in found if f.file and f.line]
+
+
 @register(*METAS.values(), order=99)
 async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
     if ctx.service_logs is None:
@@ -146,19 +165,34 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
         if ctx.cfg.service.url:
             ctx.notes.append("secrets-in-logs: the service runs elsewhere (service.url), its output is not seen")
         return
-    for kind, h in sorted(scan_lines(ctx, lines).items()):
+    hits = sorted(scan_lines(ctx, lines).items())
+    statements = _log_statements(ctx) if hits else []
+    for kind, h in hits:
         meta = METAS[kind]
         if not ctx.enabled(meta.id):
             continue
+        # Proof: the gate's own request that carried the credential, and the log lines that repeat it.
+        carrier = _carrier(ctx, h.lines[0][2])
+        op = ctx.operation_for(carrier.method, carrier.path) if carrier else None
+        where = {"file": statements[0][0], "line": statements[0][1]} if statements else {}
         shown = [f"line {n}: {_shown(ctx, line, secret)}" for n, line, secret in h.lines[:SHOWN_LINES]]
         whose = ", ".join(h.owners[:3]) + (f" and {len(h.owners) - 3} more" if len(h.owners) > 3 else "")
         what = kind.replace("-", " ")
         yield meta.finding(
             message=f"the service printed the {what} of {whose} in {len(h.lines)} log lines",
             evidence=ctx.evidence(
+                carrier,
+                calls=[],
                 log=shown,
-                notes=[f"{len(h.lines)} of {len(lines)} log lines carry the {what} of {whose} (shown redacted)"],
+                notes=[f"{len(h.lines)} of {len(lines)} log lines carry the {what} of {whose} (shown redacted)"]
+                + (
+                    [f"the credential reached the service in {carrier.method} {ctx.redact(carrier.path)}"]
+                    if carrier
+                    else []
+                ),
             ),
             parameter=kind,
             identity=h.owners[0] if h.owners[0] in ctx.identities else None,
+            file=where.get("file", op.file if op else None),
+            line=where.get("line", op.line if op else None),
         )

@@ -77,8 +77,8 @@ def _owasp(ids: Iterable[str]) -> str:
 
 
 def who(f: Finding) -> str:
-    """The identity column, in words: `alice → bob`, `no credentials`, `source`."""
-    if not f.method:
+    """The identity column, in words: `alice → bob`, `no credentials`, `source` (a static finding)."""
+    if not f.method and f.identity is None:
         return "source"
     name = f.identity or "no credentials"
     return f"{name} → {f.victim}" if f.victim else name
