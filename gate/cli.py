@@ -92,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     m = sub.add_parser("merge", help="merge the JSON reports of shards into one verdict")
     m.add_argument("reports", nargs="+")
     m.add_argument("--output", default="authgate-report.json")
-    m.add_argument("--format", default="json")
+    m.add_argument("--format", default="json", choices=sorted(DEFAULT_OUTPUT))
 
     sc = sub.add_parser("schema", help="print the JSON Schema of .authgate.yml (or of the report)")
     sc.add_argument("--report", action="store_true", help="the JSON report's schema instead")

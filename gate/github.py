@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import itertools
-import json
 import os
 import re
 import sys
@@ -43,8 +42,9 @@ from github import Auth, Github, GithubException
 from github.Repository import Repository
 
 from gate.findings import Finding, Severity
+from gate.report.json_report import load_report
 from gate.report.location import locate
-from gate.result import ReportError, ScanResult, from_report
+from gate.result import ReportError, ScanResult
 from gate.workflow import Event, InputError, Note, load_event, summary_with_notes, write_summary
 
 MARKER = "<!-- authgate:summary -->"
@@ -440,24 +440,6 @@ def _pr_from_workflow_run(event: Event, pub: Publisher | None) -> tuple[int | No
     if pub is not None and head_sha and isinstance(owner, str) and isinstance(branch, str):
         return pub.find_pr(owner, branch, head_sha), head_sha
     return None, head_sha
-
-
-def load_report(path: Path) -> ScanResult:
-    """A JSON report from another job, as untrusted data: it must validate against the report schema."""
-    import jsonschema
-
-    from gate.report.json_report import SCHEMA_PATH
-
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ReportError(f"{path}: cannot read the report: {exc}") from None
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(doc))
-    if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "(top)"
-        raise ReportError(f"{path}: not a valid authgate report at {where}: {error.message[:200]}")
-    return from_report(doc)
 
 
 def cmd_comment(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ from typing import Any
 
 from gate import __version__
 from gate.findings import Finding
-from gate.result import ScanResult
+from gate.result import ReportError, ScanResult, from_report
 
 REPORT_VERSION = 1
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "report.schema.json"
@@ -84,3 +84,19 @@ def build(result: ScanResult) -> dict[str, Any]:
 
 def render(result: ScanResult) -> str:
     return json.dumps(build(result), indent=2, sort_keys=True, default=str) + "\n"
+
+
+def load_report(path: Path) -> ScanResult:
+    """A JSON report from another job, as untrusted data: it must validate against the report schema."""
+    import jsonschema
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ReportError(f"{path}: cannot read the report: {exc}") from None
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    error = jsonschema.exceptions.best_match(jsonschema.Draft202012Validator(schema).iter_errors(doc))
+    if error is not None:
+        where = "/".join(str(p) for p in error.absolute_path) or "(top)"
+        raise ReportError(f"{path}: not a valid authgate report at {where}: {error.message[:200]}")
+    return from_report(doc)
