@@ -54,8 +54,13 @@ def one_run(target: str) -> dict[str, float]:
     out = Path(tempfile.mkdtemp(prefix="authgate-bench-")) / "report.json"
     cli = str(Path(sys.executable).parent / "authgate")
     t0 = time.monotonic()
-    proc = subprocess.Popen([cli, "scan", target, "--output", str(out), "--quiet"], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "NO_COLOR": "1"})
+    proc = subprocess.Popen(
+        [cli, "scan", target, "--output", str(out), "--quiet"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
     peak = 0
     while proc.poll() is None:
         peak = max(peak, tree_rss_kib(proc.pid))
@@ -64,9 +69,14 @@ def one_run(target: str) -> dict[str, float]:
     report = json.loads(out.read_text())
     requests = report.get("stats", {}).get("requests", 0)
     checks = next((p["seconds"] for p in report.get("phases", []) if p["name"] == "checks"), 0.0)
-    return {"wall_s": wall, "peak_mib": peak / 1024, "requests": requests,
-            "requests_per_s": requests / checks if checks else 0.0, "findings": len(report["findings"]),
-            "exit": proc.returncode}
+    return {
+        "wall_s": wall,
+        "peak_mib": peak / 1024,
+        "requests": requests,
+        "requests_per_s": requests / checks if checks else 0.0,
+        "findings": len(report["findings"]),
+        "exit": proc.returncode,
+    }
 
 
 def main() -> int:
@@ -74,19 +84,26 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("targets", nargs="*", default=DEFAULT_TARGETS)
     args = ap.parse_args()
-    lines = ["# Benchmark results", "",
-             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
-             f"{args.runs} runs per target, whole `authgate scan` as a user runs it (DynamoDB Local start, "
-             "service start, all checks, report). Peak memory: resident set of the whole process tree "
-             "(gate + JVM + service), sampled every 20 ms.", "",
-             "| target | wall median (s) | wall min-max (s) | peak memory median (MiB) | requests | requests/s "
-             "(checks phase) | findings |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}. "
+        f"{args.runs} runs per target, whole `authgate scan` as a user runs it (DynamoDB Local start, "
+        "service start, all checks, report). Peak memory: resident set of the whole process tree "
+        "(gate + JVM + service), sampled every 20 ms.",
+        "",
+        "| target | wall median (s) | wall min-max (s) | peak memory median (MiB) | requests | requests/s "
+        "(checks phase) | findings |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for target in args.targets:
         runs = [one_run(target) for _ in range(args.runs)]
         walls = [r["wall_s"] for r in runs]
-        row = (f"| `{target}` | {statistics.median(walls):.2f} | {min(walls):.2f}-{max(walls):.2f} | "
-               f"{statistics.median(r['peak_mib'] for r in runs):.0f} | {runs[0]['requests']:.0f} | "
-               f"{statistics.median(r['requests_per_s'] for r in runs):.0f} | {runs[0]['findings']:.0f} |")
+        row = (
+            f"| `{target}` | {statistics.median(walls):.2f} | {min(walls):.2f}-{max(walls):.2f} | "
+            f"{statistics.median(r['peak_mib'] for r in runs):.0f} | {runs[0]['requests']:.0f} | "
+            f"{statistics.median(r['requests_per_s'] for r in runs):.0f} | {runs[0]['findings']:.0f} |"
+        )
         lines.append(row)
         print(row, flush=True)
     (ROOT / "bench" / "RESULTS.md").write_text("\n".join(lines) + "\n")
