@@ -52,12 +52,11 @@ class ScanContext:
     extra_redactions: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # things a check could not do (shown in the report)
     scratch: dict[str, Any] = field(default_factory=dict)
-    located: list[Operation] = field(
-        default_factory=list
-    )  # every operation, for file:line (incl. logout)  # results shared between families (access profile)
+    located: list[Operation] = field(default_factory=list)  # every operation, for file:line (incl. logout)
     # legitimate requests of identities to their own data, sent once and shared by every family that needs
     # them (bola.list, exposure, bfla's baseline, the access profile): key (operation id, identity, path)
     own_cache: dict[tuple[str, str, str], asyncio.Future[Any]] = field(default_factory=dict)
+    _seed_seq: int | None = None  # recorder sequence at which the tables last held the seed
 
     # -- selection -------------------------------------------------------------------------
     def enabled(self, check_id: str) -> bool:
@@ -185,6 +184,7 @@ class ScanContext:
         """
         changes: list[dict[str, Any]] = []
         async with self.prober.exclusive() as lane:
+            await self._back_to_seed()  # writes made outside a block (a last-login stamp) are never blamed on it
             try:
                 yield lane, changes
             finally:
@@ -192,6 +192,19 @@ class ScanContext:
                 changes.extend(snapshot.diff(self.seeded, after, self.tables))
                 if changes:
                     await asyncio.to_thread(snapshot.restore, self.ddb, self.tables, self.seeded, after)
+                self._seed_seq = self.recorder.seq if self.recorder else None
+
+    async def _back_to_seed(self) -> None:
+        """Restore the seeded data if anything may have written since it was last known to hold.
+
+        The recorder sees every call, so the snapshot is skipped when no write arrived since."""
+        if self.recorder is not None and self._seed_seq is not None and not self.recorder.wrote_since(self._seed_seq):
+            return
+        mark = self.recorder.seq if self.recorder else None
+        now = await asyncio.to_thread(snapshot.take, self.ddb, self.tables)
+        if snapshot.diff(self.seeded, now, self.tables):
+            await asyncio.to_thread(snapshot.restore, self.ddb, self.tables, self.seeded, now)
+        self._seed_seq = mark
 
     def owner_of(self, table: str | None, item: dict[str, Any]) -> str | None:
         """Which identity owns an item (by the fixture with the same key)."""

@@ -305,6 +305,20 @@ class Recorder:
             self._lanes[lane].probe = None
             return [c for c in self.calls if c.probe == probe]
 
+    @property
+    def seq(self) -> int:
+        """The sequence number of the last call that arrived."""
+        with self._lock:
+            return self._seq
+
+    def wrote_since(self, seq: int) -> bool:
+        """Whether a write call that arrived after `seq` was recorded (or may still be in flight)."""
+        with self._lock:
+            done = {c.seq for c in self.calls if c.seq > seq}
+            if len(done) < self._seq - seq:
+                return True  # a call that arrived has not been recorded yet: assume it writes
+            return any(c.seq > seq and c.operation in _WRITES for c in self.calls)
+
     def calls_of(self, probe: int) -> list[DynamoCall]:
         with self._lock:
             return [c for c in self.calls if c.probe == probe]
