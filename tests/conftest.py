@@ -123,12 +123,13 @@ ORACLE_APP_CONFIG = {
     "service": {
         "command": "uvicorn oracle:app --host 127.0.0.1 --port {port} --log-level warning",
         "workdir": str(APPS),
-        "env": {"ACCOUNTS_TABLE": "oracle_accounts", "DOCS_TABLE": "oracle_docs"},
+        "env": {"ACCOUNTS_TABLE": "oracle_accounts", "DOCS_TABLE": "oracle_docs", "TOPICS_TABLE": "oracle_topics"},
     },
     "dynamodb": {
         "tables": [
             {"name": "oracle_accounts", "key": {"account_id": "S"}},
             {"name": "oracle_docs", "key": {"owner": "S", "doc_id": "S"}},
+            {"name": "oracle_topics", "key": {"topic": "S"}},
         ]
     },
     "auth": {"jwt": {"secret_env": "JWT_SECRET"}},
@@ -152,6 +153,8 @@ ORACLE_APP_CONFIG = {
         {"table": "oracle_accounts", "owner": "admin", "item": {"account_id": "root", "name": "Root R"}},
         {"table": "oracle_docs", "owner": "alice", "item": {"owner": "alice", "doc_id": "d-alice", "title": "A doc"}},
         {"table": "oracle_docs", "owner": "bob", "item": {"owner": "bob", "doc_id": "d-bob", "title": "B doc"}},
+        {"table": "oracle_topics", "item": {"topic": "gardening", "blurb": "Plants"}},
+        {"table": "oracle_topics", "item": {"topic": "sailing", "blurb": "Boats"}},
     ],
     # this test service is about the dynamic oracle checks; its static findings are tested elsewhere
     "checks": {"admin_paths": ["GET /reports/*"], "exclude": ["static", "jwt"]},

@@ -105,11 +105,16 @@ QUERY_PARAMS = ("access_token", "token")
 
 
 def _proof(ctx: ScanContext, ex: Exchange) -> list[str] | None:
-    """Why this exchange proves data was served: DynamoDB calls, or seeded values in the body."""
+    """Why this exchange proves data was served: the DynamoDB calls it caused. Without the recorder
+    (an external endpoint), seeded values in the body that the request did not carry itself; with it,
+    a body that merely matches a seeded string (a constant, an echo) proves nothing."""
     calls = touched_db(ex.calls)
     if calls:
         return [f"{c.summary()} for a request without valid credentials, answered {ex.status}" for c in calls]
-    leaked = sorted({v for item in ctx.owned for v in values_in(ex.text, item, set())})
+    if ctx.recorder is not None:
+        return None
+    asked = {v for item in ctx.owned for v in item.values() if v in ex.path}
+    leaked = sorted({v for item in ctx.owned for v in values_in(ex.text, item, asked)})
     if leaked:
         return [f"response carries seeded values {leaked[:5]} without valid credentials"]
     return None

@@ -97,7 +97,10 @@ async def _read(ctx: ScanContext, op: Operation, attacker: Identity, victim: Ide
     ex = await ctx.prober.send("GET", theirs, attacker, label=f"{attacker.name} asks for {victim.name}'s key")
     if not ex.ok:
         return None
-    mine = {v for it in ctx.items_of(attacker) for v in it.values()} | {attacker.sub}
+    # the attacker's own values, and the victim's values the request itself carried (an echoed path
+    # parameter proves nothing)
+    asked = {v for it in ctx.items_of(victim) for v in it.values() if v in theirs}
+    mine = {v for it in ctx.items_of(attacker) for v in it.values()} | {attacker.sub} | asked
     shown = sorted({v for it in ctx.items_of(victim) for v in values_in(ex.text, it, mine)})
     reads = _reads_key(ex.calls, victim, ctx)
     if not shown and not reads:
@@ -173,7 +176,7 @@ async def _list(ctx: ScanContext, op: Operation, attacker: Identity) -> list[Fin
         )
     elif ctx.enabled(FILTERED.id):
         calls = sorted({id(c): c for c, _ in foreign}.values(), key=lambda c: c.seq)
-        calls += [c for c in ex.calls if _filter_scoped(c, attacker) and c not in calls]
+        calls += [c for c in ex.calls if _filter_scoped(ctx, c, attacker) and c not in calls]
         if calls:
             out.append(
                 ctx.finding(
@@ -191,9 +194,12 @@ async def _list(ctx: ScanContext, op: Operation, attacker: Identity) -> list[Fin
     return out
 
 
-def _filter_scoped(call: DynamoCall, attacker: Identity) -> bool:
-    """A Scan, or a Query whose key condition lacks the caller, that read more than it returned."""
+def _filter_scoped(ctx: ScanContext, call: DynamoCall, attacker: Identity) -> bool:
+    """A Scan, or a Query whose key condition lacks the caller, that read more than it returned, on a
+    table that holds other identities' items (a table of shared, unowned data has no owner to scope)."""
     if call.operation not in ("Scan", "Query") or call.scanned is None or call.scanned <= call.count:
+        return False
+    if not any(o.table == call.table and o.owner and o.owner != attacker.name for o in ctx.owned):
         return False
     key_vals = {str(v) for k, v in call.values.items() if call.key_condition and k in call.key_condition}
     return call.operation == "Scan" or attacker.sub not in key_vals

@@ -20,6 +20,7 @@ app = FastAPI(title="oracle test service")
 ddb = boto3.resource("dynamodb")
 accounts = ddb.Table(os.environ["ACCOUNTS_TABLE"])
 docs = ddb.Table(os.environ["DOCS_TABLE"])
+topics = ddb.Table(os.environ["TOPICS_TABLE"])
 SECRET = os.environ["JWT_SECRET"]
 
 
@@ -59,6 +60,36 @@ Admin = Annotated[dict, Depends(admin)]
 def account_exists(account_id: str, user: User):
     # NOT OK: bola.read - reads anyone's item; the answer hides the data, the recorder still sees the GetItem
     return {"exists": "Item" in accounts.get_item(Key={"account_id": account_id})}
+
+
+@app.get("/accounts/{account_id}/echo")
+def echo_account(account_id: str, user: User):
+    # OK: echoes the requested id back without reading anything; bob's id in alice's answer is alice's own input
+    return {"asked_for": account_id}
+
+
+@app.get("/accounts/{account_id}/seen")
+def mark_seen(account_id: str, user: Owner):
+    # OK: stamps the owner's own item (a write outside any destructive probe); never blamed on a later probe
+    accounts.update_item(
+        Key={"account_id": user["sub"]},
+        UpdateExpression="SET last_seen = :t",
+        ExpressionAttributeValues={":t": uuid.uuid4().hex},
+    )
+    return {"seen": True}
+
+
+@app.get("/topics")
+def list_topics(user: User, prefix: str = "g"):
+    # OK: a catalogue of unowned items; the filter drops topics, never another identity's data
+    rows = topics.scan(FilterExpression="begins_with(topic, :p)", ExpressionAttributeValues={":p": prefix})
+    return {"topics": [r["topic"] for r in rows["Items"]]}
+
+
+@app.get("/motd")
+def message_of_the_day():
+    # OK: a public constant that happens to equal a seeded title; no DynamoDB call, so no data served
+    return {"motd": "A doc"}
 
 
 # -- bfla -------------------------------------------------------------------------------------
