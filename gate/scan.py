@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gate import access_profile, openapi, scoring, users
+from gate import access_profile, coverage, openapi, scoring, users
 from gate import baseline as baseline_mod
 from gate import checks as checks_mod
 from gate.checks.context import ScanContext
@@ -287,6 +287,7 @@ async def _checks(ctx: ScanContext, console: Console) -> tuple[list[Finding], li
     try:
         findings, errors = await _run_checks(ctx, console)
         errors += await access_profile.record(ctx)
+        errors += coverage.problems(ctx)  # fail closed: a scan that never reached the data passes nothing
     finally:
         await ctx.prober.aclose()
     return findings, errors
