@@ -5,9 +5,12 @@ JSON report, SARIF -> annotations (10 per level, most severe first) -> PR commen
 job summary -> step outputs -> exit code = verdict (0 pass, 1 fail, 2 could not scan; 0 for
 "could not scan" when `fail-on-error` is false).
 
-The token is read once and then removed from this process's environment, so no child process
-(DynamoDB Local, the service under test, its install step) can inherit it; the service's own
-environment is built from nothing anyway (gate/service.py).
+The token never stays in an environment the service under test could read. Removing it from
+`os.environ` is not enough: `/proc/<pid>/environ` shows the environment a process was started with,
+and the service runs as the same user. So the step starts by handing the secrets to a fresh copy of
+itself through a pipe and `exec`-ing it with an environment without them; the copy reads the pipe
+and closes it before anything else runs. The service's own environment is built from nothing anyway
+(gate/service.py).
 
 Paths: `config`, `baseline` and `sarif` are relative to `working-directory`, which is relative to
 the repository root (`GITHUB_WORKSPACE`). The scan runs from the repository root with the service
@@ -17,6 +20,7 @@ files. `report-path` and `sarif-path` are repository-relative, usable as they ar
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -156,9 +160,30 @@ def _annotations(result: ScanResult) -> tuple[list[str], Note | None]:
     return kept, note
 
 
-def _drop_secrets() -> None:
-    for key in SECRET_ENV:
-        os.environ.pop(key, None)
+HANDOFF_FD = "AUTHGATE_SECRETS_FD"
+
+
+def _reexec_without_secrets() -> None:
+    """Replace this process with a copy whose start-up environment holds no secret (never returns)."""
+    secrets = {k: os.environ[k] for k in SECRET_ENV if k in os.environ}
+    r, w = os.pipe()
+    os.write(w, json.dumps(secrets).encode())  # a few hundred bytes: fits the pipe's buffer
+    os.close(w)
+    os.set_inheritable(r, True)
+    clean = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    clean[HANDOFF_FD] = str(r)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], clean)
+
+
+def _received_secrets() -> dict[str, str]:
+    """The secrets the first copy handed over (the pipe is closed at once)."""
+    fd = os.environ.pop(HANDOFF_FD, None)
+    if fd is None:
+        return {}
+    with os.fdopen(int(fd), "rb") as pipe:
+        return dict(json.loads(pipe.read() or b"{}"))
 
 
 def main(env: Mapping[str, str] | None = None) -> int:
@@ -166,9 +191,11 @@ def main(env: Mapping[str, str] | None = None) -> int:
     traceback mistaken for a failed gate; SIGTERM (a cancelled job) unwinds so nothing is left running."""
     from gate.cli import _sigterm
 
+    if env is None and any(k in os.environ for k in SECRET_ENV):
+        _reexec_without_secrets()
     signal.signal(signal.SIGTERM, _sigterm)
     try:
-        return run(dict(os.environ if env is None else env))
+        return run({**os.environ, **_received_secrets()} if env is None else dict(env))
     except Exception as exc:  # the last line of defence: fail closed, say why
         traceback.print_exc(file=sys.stderr)
         print(command("error", f"authgate failed: {type(exc).__name__}: {exc}", title="authgate"), flush=True)
@@ -184,7 +211,6 @@ def run(env: dict[str, str]) -> int:
     except InputError as exc:
         print(command("error", str(exc), title="authgate"), flush=True)
         return 2
-    _drop_secrets()
     workspace = Path(env.get("GITHUB_WORKSPACE") or os.getcwd()).resolve()
     root = (workspace / inputs.working_directory).resolve()
     if not root.is_dir():

@@ -223,6 +223,15 @@ def test_sarif_passes_the_checks_github_code_scanning_applies(vulnerable: TwoRun
 HOSTILE_APP = """
 import json, os, sys
 json.dump(dict(os.environ), open(os.environ["ENV_DUMP"], "w"))
+seen, pid = [], os.getppid()  # what the gate's processes expose: their environment and command line
+while pid > 1 and len(seen) < 20:
+    try:
+        for part in ("environ", "cmdline"):
+            seen.append(open(f"/proc/{pid}/{part}", "rb").read().decode("utf-8", "replace"))
+        pid = int([ln for ln in open(f"/proc/{pid}/status") if ln.startswith("PPid:")][0].split()[1])
+    except OSError:
+        break
+open("ancestors.txt", "w").write("\\n".join(seen))
 print("::error::pwned by the service", flush=True)
 print("::set-output name=verdict::pass", flush=True)
 print("::add-mask::authgate", flush=True)
@@ -264,6 +273,10 @@ def test_hostile_service_on_a_fork_sees_no_token_and_issues_no_workflow_command(
         env = json.loads((workspace / "svc" / dump).read_text())
         assert secret not in json.dumps(env), dump
         assert not {k for k in env if k.startswith(("GITHUB", "INPUT_", "ACTIONS_", "RUNNER_"))}, dump
+    # nor in /proc of the gate itself, whose environment the service (same user) can read
+    ancestors = (workspace / "svc" / "ancestors.txt").read_text()
+    assert "GITHUB_REPOSITORY=acme/svc" in ancestors  # the gate's environment was readable
+    assert secret not in ancestors
     lines = run.proc.stdout.splitlines()
     token = lines[0].removeprefix("::stop-commands::")
     resume = lines.index(f"::{token}::")
