@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
+import traceback
 from pathlib import Path
 from types import FrameType
 
@@ -183,7 +185,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
     console = Console(quiet=args.quiet)
     output = args.output or DEFAULT_OUTPUT[args.format]
     try:
-        result = _run_scan(args, console, use_baseline=not args.no_baseline)
+        try:
+            result = _run_scan(args, console, use_baseline=not args.no_baseline)
+        except (ConfigError, ScanError, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:  # a bug of the gate: still an error report, never a missing one
+            raise ScanError(internal_error(exc)) from exc
     except ScanError as exc:
         console.error(exc.message, exc.details)
         root, cfg_path = _config_path(args)
@@ -267,9 +274,22 @@ def main(argv: list[str] | None = None) -> int:
         for line in exc.problems:
             print(f"authgate: config: {line}", file=sys.stderr)
         return EXIT_ERROR
+    except ScanError as exc:
+        print(f"authgate: {exc.message}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("authgate: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # the last line of defence: fail closed with one line
+        print(f"authgate: {internal_error(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def internal_error(exc: BaseException) -> str:
+    """One line for a failure of the gate itself; AUTHGATE_DEBUG=1 adds the traceback on stderr."""
+    if os.environ.get("AUTHGATE_DEBUG"):
+        traceback.print_exception(exc, file=sys.stderr)
+    return f"internal error of authgate: {type(exc).__name__}: {exc} (AUTHGATE_DEBUG=1 shows the traceback)"
 
 
 if __name__ == "__main__":

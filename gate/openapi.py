@@ -82,6 +82,30 @@ def _body_schema(doc: dict[str, Any], op: dict[str, Any]) -> dict[str, Any]:
 def parse(doc: dict[str, Any], source: str = "") -> Spec:
     if not isinstance(doc, dict) or not isinstance(doc.get("paths"), dict):
         raise ScanError(f"openapi: {source or 'the document'} has no `paths`: not an OpenAPI document")
+    try:
+        return _parse(doc, source)
+    except (AttributeError, TypeError, KeyError, ValueError) as exc:  # a shape the specification does not allow
+        raise ScanError(
+            f"openapi: {source or 'the document'} is malformed ({type(exc).__name__} while reading its operations)"
+        ) from None
+
+
+def _decode(text: str, yaml_ok: bool, source: str) -> Any:
+    """JSON (or YAML) text to a document; a syntax error names the line, never echoes the text."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        if not yaml_ok:
+            raise ScanError(f"openapi: {source} is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise ScanError(f"openapi: {source} is neither valid JSON nor valid YAML{where}") from None
+
+
+def _parse(doc: dict[str, Any], source: str) -> Spec:
     global_security = bool(doc.get("security"))
     ops: list[Operation] = []
     for path, item in sorted(doc["paths"].items()):
@@ -123,8 +147,7 @@ def load(location: str, root: Path, base_url: str | None) -> Spec:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ScanError(f"openapi: cannot read {path}: {exc.strerror}") from None
-        doc = yaml.safe_load(text) if path.suffix in (".yml", ".yaml") else json.loads(text)
-        return parse(doc, str(location))
+        return parse(_decode(text, path.suffix in (".yml", ".yaml"), location), location)
     if base_url is None:
         raise ScanError("openapi: a URL path needs a running service")
     try:
@@ -133,8 +156,4 @@ def load(location: str, root: Path, base_url: str | None) -> Spec:
         raise ScanError(f"openapi: GET {location} failed: {exc}") from None
     if r.status_code != 200:
         raise ScanError(f"openapi: GET {location} answered {r.status_code}", [r.text[:300]])
-    try:
-        doc = r.json()
-    except ValueError:
-        doc = yaml.safe_load(r.text)
-    return parse(doc, location)
+    return parse(_decode(r.text, True, location), location)

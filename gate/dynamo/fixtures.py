@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError, ParamValidationError
+
 from gate.config import FixtureConfig, TableConfig
 from gate.dynamo.types import to_typed
+from gate.errors import ScanError
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,8 +35,12 @@ def key_of(item: dict[str, Any], table: TableConfig) -> dict[str, Any]:
 def write_fixtures(client: Any, tables: list[TableConfig], fixtures: list[FixtureConfig]) -> list[OwnedItem]:
     by_name = {t.name: t for t in tables}
     owned: list[OwnedItem] = []
-    for fx in fixtures:
-        client.put_item(TableName=fx.table, Item=to_typed(fx.item))
+    for i, fx in enumerate(fixtures):
+        try:
+            client.put_item(TableName=fx.table, Item=to_typed(fx.item))
+        except (ClientError, ParamValidationError, TypeError, ValueError) as exc:
+            reason = exc.response["Error"].get("Message", "") if isinstance(exc, ClientError) else str(exc)
+            raise ScanError(f"fixtures[{i}] (table {fx.table}): DynamoDB refused the item: {reason}") from None
         table = by_name.get(fx.table)
         key = key_of(fx.item, table) if table else {}
         owned.append(OwnedItem(table=fx.table, owner=fx.owner, key=key, item=dict(fx.item)))

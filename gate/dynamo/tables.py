@@ -63,8 +63,23 @@ def tables_from_template(path: Path) -> list[TableConfig]:
     """Tables declared in a CloudFormation or SAM template (AWS::DynamoDB::Table, SimpleTable)."""
     try:
         doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)
-    except (OSError, yaml.YAMLError) as exc:
-        raise ScanError(f"dynamodb.template: cannot read {path}: {exc}") from None
+    except OSError as exc:
+        raise ScanError(f"dynamodb.template: cannot read {path}: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise ScanError(f"dynamodb.template: {path.name} is not valid YAML{where}") from None
+    try:
+        return _template_tables(doc)
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        what = f"missing {exc}" if isinstance(exc, KeyError) else type(exc).__name__
+        raise ScanError(
+            f"dynamodb.template: {path.name}: a table resource is malformed ({what}); "
+            "expected KeySchema and AttributeDefinitions as CloudFormation documents them"
+        ) from None
+
+
+def _template_tables(doc: Any) -> list[TableConfig]:
     out: list[TableConfig] = []
     for logical, res in ((doc or {}).get("Resources") or {}).items():
         props = (res or {}).get("Properties") or {}
