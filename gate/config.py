@@ -168,7 +168,7 @@ class FixtureConfig(Strict):
 
 
 class RateLimitConfig(Strict):
-    path: str = "/login"
+    path: str | None = Field(None, description="The credential endpoint attacked; default: auth.login.path.")
     attempts: int = Field(30, ge=3, le=500)
     seconds: float = Field(5.0, gt=0, le=60, description="Time budget of the attempts.")
 

@@ -6,6 +6,8 @@ login body. Its users are seeded with its own hashing through `auth.password_has
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -66,3 +68,27 @@ def test_passwords_in_the_log_are_found_and_redacted(timing_report: tuple[int, d
     assert f["evidence"]["log"] and all("…[redacted]" in line for line in f["evidence"]["log"])
     text = str(report)
     assert "Alice-pass-1" not in text and "Bob-pass-1" not in text
+
+
+@pytest.mark.parametrize(
+    ("rate_limit", "expected", "note"),
+    [
+        ({}, {("rate-limit.credentials", "POST", "/auth/token")}, None),  # auth.login.path, not /login
+        ({"path": "/nowhere"}, set(), "rate-limit: /nowhere answered [404] to failed logins, not a refusal"),
+    ],
+)
+def test_rate_limit_attacks_the_login_path_and_counts_only_refusals(
+    tmp_path: Path, rate_limit: dict, expected: set, note: str | None
+) -> None:
+    cfg = {
+        **TIMING_LAB,
+        "auth": {**TIMING_LAB["auth"], "login": {"path": "/auth/token"}},
+        "checks": {"exclude": ["jwt", "account-state", "enumeration", "secrets-in-logs"], "rate_limit": rate_limit},
+    }
+    (tmp_path / ".authgate.yml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    p, report = scan_report(tmp_path, tmp_path)
+    assert report["complete"], p.stdout + p.stderr
+    assert {
+        (f["check"], f["method"], f["route"]) for f in report["findings"] if f["family"] == "rate-limit"
+    } == expected
+    assert note is None or any(n.startswith(note) for n in report["notes"]), report["notes"]

@@ -1,11 +1,13 @@
 """rate-limit: the credential endpoint takes unlimited failed logins (CWE-307, OWASP API4).
 
 What it proves
-  The gate sends `checks.rate_limit.attempts` (default 30) failed logins, one after the other,
+  The gate sends `checks.rate_limit.attempts` (default 30) failed logins to `checks.rate_limit.path`
+  (default: `auth.login.path`), one after the other,
   within `checks.rate_limit.seconds` (default 5), for a throwaway account (`authgate-ratelimit`,
   seeded with `auth.users`; else an address no account has), never for an identity the scan
-  still needs. A finding when every answer was a plain refusal: no 429, no Retry-After, no
-  423, no "too many attempts" or lockout message. When the throwaway account can log in, it
+  still needs. A finding when every answer was a plain refusal (400, 401 or 403): no 429, no
+  Retry-After, no 423, no "too many attempts" or lockout message. Other answers (404, 5xx) mean
+  the attempts never reached a credential check: a note, no finding. When the throwaway account can log in, it
   logs in once before (control) and once after the failures: if the correct password still
   works, there is no lockout either, and the evidence says so.
 
@@ -38,6 +40,7 @@ from gate.identities import Identity
 from gate.users import unknown_email
 
 MIN_ATTEMPTS = 10  # fewer unthrottled attempts (time ran out) prove nothing
+REFUSALS = {400, 401, 403}  # what a failed login answers; anything else is not a failed login
 
 CREDENTIALS = CheckMeta(
     id="rate-limit.credentials",
@@ -58,15 +61,17 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
     lc = ctx.cfg.auth.login
     rl = ctx.cfg.checks.rate_limit
     if lc is None:
-        if any(op.path == rl.path for op in ctx.operations):
-            ctx.notes.append(f"rate-limit: {rl.path} is not configured as auth.login (its body is unknown); not run")
+        path = rl.path or "/login"
+        if any(op.path == path for op in ctx.operations):
+            ctx.notes.append(f"rate-limit: {path} is not configured as auth.login (its body is unknown); not run")
         return
+    path = rl.path or lc.path
     acct = scan_accounts(ctx).get("ratelimit")
     if acct is not None:
         who = account_identity(acct)
     else:
         who = Identity(name="authgate-nobody", sub="authgate-nobody", role=None, email=unknown_email(ctx.cfg))
-    op = op_at(ctx, lc.method, rl.path)
+    op = op_at(ctx, lc.method, path)
     digest = hmac.new((ctx.secret or "").encode(), b"rate-limit", hashlib.sha256).hexdigest()
     statuses: Counter[int] = Counter()
     async with ctx.mutation() as (lane, _changes):
@@ -83,7 +88,7 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
             password = f"Wrong-{digest[:12]}-{i}"
             remember(ctx, "password", who.name, password)
             label = f"failed login {i + 1} of {rl.attempts}"
-            attempt = await login(ctx, who, password, label=label, lane=lane, path=rl.path)
+            attempt = await login(ctx, who, password, label=label, lane=lane, path=path)
             last = attempt.exchange
             statuses[last.status] += 1
             why = throttled(last)
@@ -99,6 +104,10 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
         return
     if after is not None and after.token is None:
         return  # locked out: the correct password stopped working
+    odd = sorted(s for s in statuses if s not in REFUSALS)
+    if odd:  # a 404 or a 500 is not a failed login: the attempts never reached the credential check
+        ctx.notes.append(f"rate-limit: {path} answered {odd} to failed logins, not a refusal; not judged")
+        return
     counts = ", ".join(f"{n}x {s}" for s, n in sorted(statuses.items()))
     notes = [
         f"{sent} failed logins for {who.email} in {spent:.1f} s: {counts}; no 429, no Retry-After, no lockout message",
