@@ -137,11 +137,12 @@ def test_no_real_credential_appears_in_the_report(vulnerable_report: tuple[int, 
     text = str(report)
     for password in ("Alice-pass-1", "Bob-pass-1", "Root-pass-1"):
         assert password not in text
+    signed_with_the_key = {"jwt.expired", "jwt.nbf-ignored", "jwt.no-exp", "jwt.weak-secret"}
     for f in report["findings"]:
         req = f["evidence"]["request"] or {}
         shown = req.get("headers", {}).get("Authorization", "")
-        if shown.startswith("Bearer ") and "[redacted]" not in shown:
-            assert req["label"].startswith("forged token"), (f["check"], req["label"])
+        if f["check"] in signed_with_the_key or not req.get("label", "").startswith("forged token"):
+            assert not shown.startswith("Bearer ") or "[redacted]" in shown, (f["check"], req["label"], shown)
 
 
 def test_fixed_example_withstands_every_authentication_attack(fixed_report: tuple[int, dict, str]) -> None:

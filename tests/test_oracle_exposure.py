@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from types import SimpleNamespace
@@ -18,18 +19,23 @@ def test_vulnerable_profile_returns_the_password_hash_to_its_owner(vulnerable_re
     assert f["identity"] == "alice"
     ev = f["evidence"]
     assert ev["request"]["path"] == "/users/alice/profile"
-    # the stored hash (written at seed time by the service's own fast hashing) is named by a prefix only
-    assert re.match(r'response carries password_hash "[0-9a-f]{10}…"', ev["notes"][0]), ev["notes"][0]
+    # the stored hash (written at seed time by the service's own fast hashing) is named by its length only
+    assert ev["notes"][0].startswith("response carries password_hash (64 characters)"), ev["notes"][0]
     assert "(profiles.password_hash of {'user_id': 'alice'})" in ev["notes"][0]
     assert [(c["operation"], c["key"]) for c in ev["dynamodb_calls"]] == [("GetItem", {"user_id": "alice"})]
     assert '"password_hash":"…[redacted]"' in ev["response"]["body"]
 
 
 def test_stored_secrets_are_never_reprinted_in_the_report(vulnerable_report) -> None:
-    """Evidence names a stored secret (a prefix at most); bola's and bfla's evidence redact it as well."""
+    """Evidence names a stored secret (its length only); every family's evidence redacts it."""
     _, report, _ = vulnerable_report
     text = json.dumps(report)
-    assert "alicehashalicehash" not in text and "bobhashbobhashbob" not in text
+    assert "[redacted]" in text and "password_hash" in text
+    for password in ("Alice-pass-1", "Bob-pass-1", "Root-pass-1"):  # the example hashes with unsalted SHA-256
+        stored = hashlib.sha256(password.encode()).hexdigest()
+        assert stored[:8] not in text, password
+    # nor the throwaway accounts' hashes: no hex run as long as a SHA-256 anywhere
+    assert not re.search(r"[0-9a-f]{64}", text)
 
 
 def test_vulnerable_posts_carry_other_authors_emails(vulnerable_report) -> None:
@@ -81,9 +87,9 @@ def test_fresh_tokens_are_not_secrets_but_stored_ones_and_hash_shapes_are() -> N
     assert secrets_in(ctx, _ex('{"access_token": "eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl"}')) == []
     assert secrets_in(ctx, _ex('{"api_key": "ak_live_freshly_created"}')) == []
     assert secrets_in(ctx, _ex('{"token": "rt-0123456789"}')) == [
-        "response carries reset_token \"rt-012…\" (t.reset_token of {'id': 'a'})"
+        "response carries reset_token (13 characters) (t.reset_token of {'id': 'a'})"
     ]
     assert secrets_in(ctx, _ex('{"user": {"hashed_password": "$2b$12$abcdefghijklmnop"}}')) == [
-        'response carries user.hashed_password "$2b$12$abc…"'
+        "response carries user.hashed_password (23 characters)"
     ]
-    assert secrets_in(ctx, _ex('{"note": "key AKIAABCDEFGHIJKLMNOP"}')) == ['response carries note "key AKIAAB…"']
+    assert secrets_in(ctx, _ex('{"note": "key AKIAABCDEFGHIJKLMNOP"}')) == ["response carries note (24 characters)"]

@@ -259,6 +259,7 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
                 hash_passwords, ctx.cfg, ctx.root, [control.password + "-changed"], hash_env(ctx.cfg, ctx.secret)
             )
         )[0]
+        ctx.extra_redactions.append(new_hash)  # the item change shows the attribute changed, never the hash
         f = await _after_edit(ctx, AFTER_PASSWORD, control, token, target, "SET", {ph.attribute: new_hash})
         if f is not None:
             yield f

@@ -125,9 +125,17 @@ class ScanContext:
         out = [self.secret or "", *list(self.extra_redactions)]
         for i in self.identities.values():
             out += [i.token or "", i.password or "", i.api_key or "", *i.cookies.values()]
-        for o in self.owned:  # stored secrets (password hashes, keys) are named by exposure, never reprinted
-            out += [v for k, v in o.item.items() if isinstance(v, str) and SENSITIVE_ATTR.search(k)]
-        return [s for s in out if s]
+        return [s for s in out + self._stored_secrets() if s]
+
+    def _stored_secrets(self) -> list[str]:
+        """Seeded secrets (password hashes, keys; the throwaway accounts' too): named by exposure, never
+        reprinted. The seed never changes during the checks, so this is read once."""
+        if "stored_secrets" not in self.scratch:
+            items = [o.item for o in self.owned] + [i for rows in self.seeded.values() for i in rows.values()]
+            self.scratch["stored_secrets"] = sorted(
+                {v for item in items for k, v in item.items() if isinstance(v, str) and SENSITIVE_ATTR.search(k)}
+            )
+        return list(self.scratch["stored_secrets"])
 
     def redact(self, text: str) -> str:
         return redact_text(text, self.redactions())
@@ -141,8 +149,9 @@ class ScanContext:
         notes: list[str] | None = None,
         log: list[str] | None = None,
         code: dict[str, Any] | None = None,
+        redact: list[str] | None = None,
     ) -> Evidence:
-        red = self.redactions()
+        red = self.redactions() + (redact or [])
         dcalls = calls if calls is not None else (ex.calls if ex else [])
         return Evidence(
             request=ex.request_evidence(red) if ex else None,

@@ -25,7 +25,6 @@ Remediation
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -74,8 +73,8 @@ _MIN_SECRET = 8  # shorter values are too likely to appear by chance
 
 
 def _shown(value: str) -> str:
-    """A secret as evidence shows: at most its first half (10 characters), enough to recognise it."""
-    return json.dumps(value[: min(10, len(value) // 2)] + "…", ensure_ascii=False)
+    """A secret as evidence shows it: its length only (no character of it: a prefix narrows a hash)."""
+    return f"({len(value)} characters)"
 
 
 def _walk(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
@@ -91,6 +90,11 @@ def _walk(node: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
 def secrets_in(ctx: ScanContext, ex: Exchange) -> list[str]:
     """Proof lines for each secret the response carries: seeded sensitive values, secret-named fields,
     secret-shaped values (password hashes, AWS access keys, private keys)."""
+    return list(found_secrets(ctx, ex).values())
+
+
+def found_secrets(ctx: ScanContext, ex: Exchange) -> dict[str, str]:
+    """{secret value: proof line} (the values are redacted from the evidence)."""
     found: dict[str, str] = {}
     for item in ctx.owned:
         for attr, value in item.item.items():
@@ -105,7 +109,7 @@ def secrets_in(ctx: ScanContext, ex: Exchange) -> list[str]:
     for m in SECRET_SHAPES.finditer(ex.text):
         if not any(m.group(0) in v for v in found):
             found[m.group(0)] = f"response carries a value shaped like a secret {_shown(m.group(0))}"
-    return list(found.values())
+    return found
 
 
 def emails_of_others(ctx: ScanContext, own: OwnRequest) -> list[str]:
@@ -146,14 +150,15 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
         reported: set[str] = set()
         for own in await _material(ctx, op):
             ex, me = own.exchange, own.identity
-            secrets = secrets_in(ctx, ex) if SECRET.id not in reported and ctx.enabled(SECRET.id) else []
-            if secrets:
+            found = found_secrets(ctx, ex) if SECRET.id not in reported and ctx.enabled(SECRET.id) else {}
+            if found:
                 reported.add(SECRET.id)
+                secrets = list(found.values())
                 yield ctx.finding(
                     SECRET,
                     op,
                     message=f"{op.id} returns secrets to {me.name}: {secrets[0]}",
-                    evidence=ctx.evidence(ex, notes=secrets, calls=ex.calls),
+                    evidence=ctx.evidence(ex, notes=secrets, calls=ex.calls, redact=list(found)),
                     identity=me.name,
                     roles=ctx.roles(me),
                 )

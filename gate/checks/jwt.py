@@ -575,6 +575,8 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
         run_.jku_hits = hits
         forged = _forgeries(ctx, tok, victim, keys, jku)
         timed = _timed(tok, key) if key is not None else None
+        for t in [timed.control, *(f.token for f in timed.forgeries)] if timed else []:
+            remember(ctx, "token", attacker.name, t)  # validly signed: redacted like any real token
         any_key = keys.hmac if tok.alg.startswith("HS") else keys.rsa_private if tok.alg.startswith("RS") else None
         unverified = _timed(tok, any_key) if any_key is not None else None
         for t in tgts:
