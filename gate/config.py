@@ -189,6 +189,12 @@ class GateConfig(Strict):
     threshold: int = Field(80, ge=0, le=100, description="Minimum gate score to pass.")
     fail_on: Severity = Field("high", description="A new finding at or above this severity fails the gate.")
     baseline: str = Field(".authgate-baseline.json", description="Accepted findings, by fingerprint.")
+    timeout: float = Field(
+        600,
+        ge=10,
+        le=3600,
+        description="Time budget of the checks, in seconds; a scan that runs past it stops as incomplete (error).",
+    )
 
 
 class Config(Strict):

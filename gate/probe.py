@@ -24,6 +24,7 @@ from gate.identities import Identity
 
 EXCERPT = 600
 MAX_REQUESTS = 20_000  # hard bound on one scan's probes
+MAX_BODY = 1 << 20  # bytes of a response kept; the rest is never read (a hostile service cannot fill memory)
 
 
 @dataclass(slots=True)
@@ -90,12 +91,26 @@ def redact_text(text: str | None, secrets: list[str], keep: int = 0) -> str:
     return out
 
 
+async def _bounded_text(resp: httpx.Response) -> str:
+    """The body as text, at most MAX_BODY bytes of it (a longer one is cut, marked, and never read further)."""
+    got = bytearray()
+    async for chunk in resp.aiter_bytes():
+        got += chunk
+        if len(got) > MAX_BODY:
+            return bytes(got[:MAX_BODY]).decode(resp.charset_encoding or "utf-8", "replace") + "…[cut]"
+    return bytes(got).decode(resp.charset_encoding or "utf-8", "replace")
+
+
 class Prober:
     """Sends probes down lanes; lane i is service instance i behind recorder port i."""
 
-    def __init__(self, base_urls: list[str], recorder: Recorder | None, timeout: float = 10.0) -> None:
+    def __init__(
+        self, base_urls: list[str], recorder: Recorder | None, timeout: float = 10.0, budget: float | None = None
+    ) -> None:
         self.base_urls = base_urls
         self.recorder = recorder
+        self.budget = budget  # seconds for every probe of the scan together (gate.timeout)
+        self._deadline = time.monotonic() + budget if budget else None
         self._ids = itertools.count(1)
         self._lanes: asyncio.Queue[int] = asyncio.Queue()
         for i in range(len(base_urls)):
@@ -139,6 +154,11 @@ class Prober:
         """One probe. `lane` is given by a caller that already holds it (inside `exclusive`)."""
         if self.sent >= MAX_REQUESTS:
             raise ScanError(f"the scan reached its bound of {MAX_REQUESTS} requests")
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise ScanError(
+                f"the checks ran past their time budget of {self.budget:g} s (gate.timeout) after {self.sent} "
+                "requests: is the service this slow?"
+            )
         self.sent += 1
         if lane is not None:
             return await self._send_on(
@@ -205,18 +225,22 @@ class Prober:
         try:
             for attempt in (1, 2):
                 try:
-                    resp = await self._client.request(
+                    request = self._client.build_request(
                         method.upper(), self.base_urls[lane] + path, headers=hdrs, content=content, params=params
                     )
+                    resp = await self._client.send(request, stream=True)
                 except (httpx.RemoteProtocolError, httpx.ReadError):
                     # uvicorn closes a kept-alive connection after a 500; a probe sent on it in that moment
                     # never reached the service (the recorder saw nothing), so it is sent again, once
                     if attempt == 1 and not (self.recorder and self.recorder.calls_of(pid)):
                         continue
                     raise
-                ex.status = resp.status_code
-                ex.response_headers = {k.lower(): v for k, v in resp.headers.items()}
-                ex.text = resp.text
+                try:
+                    ex.status = resp.status_code
+                    ex.response_headers = {k.lower(): v for k, v in resp.headers.items()}
+                    ex.text = await _bounded_text(resp)
+                finally:
+                    await resp.aclose()
                 break
         except httpx.HTTPError as exc:
             ex.error = f"{type(exc).__name__}: {exc}"

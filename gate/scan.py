@@ -176,7 +176,7 @@ def scan(
                 operations=ops,
                 located=located,
                 identities=identities,
-                prober=Prober([i.base_url for i in svc.instances], recorder),
+                prober=Prober([i.base_url for i in svc.instances], recorder, budget=cfg.gate.timeout),
                 recorder=recorder,
                 ddb=client,
                 tables=tabs,

@@ -25,6 +25,9 @@ from urllib.parse import urlsplit
 from gate.dynamo.types import from_typed, plain
 
 _MAX_ITEMS = 50  # items kept per call: enough to prove whose data came back
+# DynamoDB's own limits are 16 MB per request and per BatchGetItem answer: anything longer is not
+# DynamoDB traffic, and the proxy refuses it (closes the connection) instead of buffering it
+MAX_MESSAGE = 32 << 20
 
 
 @dataclass(slots=True, kw_only=True)
@@ -193,13 +196,18 @@ async def _read_message(reader: asyncio.StreamReader) -> tuple[bytes, bytes, dic
             k, v = line.split(b":", 1)
             headers[k.strip().lower().decode("latin-1")] = v.strip().decode("latin-1")
     if "content-length" in headers:
-        body = await reader.readexactly(int(headers["content-length"]))
+        length = int(headers["content-length"])
+        if length > MAX_MESSAGE:
+            raise ValueError(f"message of {length} bytes")  # the connection is closed: the call fails
+        body = await reader.readexactly(length)
     elif "chunked" in headers.get("transfer-encoding", "").lower():
         chunks = bytearray()
         while True:
             size_line = await reader.readuntil(b"\r\n")
             chunks += size_line
             size = int(size_line.split(b";")[0].strip(), 16)
+            if len(chunks) + size > MAX_MESSAGE:
+                raise ValueError("chunked message too long")
             data = await reader.readexactly(size + 2)
             chunks += data
             if size == 0:
