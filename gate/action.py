@@ -24,7 +24,6 @@ import json
 import os
 import signal
 import sys
-import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,8 +196,9 @@ def main(env: Mapping[str, str] | None = None) -> int:
     try:
         return run({**os.environ, **_received_secrets()} if env is None else dict(env))
     except Exception as exc:  # the last line of defence: fail closed, say why
-        traceback.print_exc(file=sys.stderr)
-        print(command("error", f"authgate failed: {type(exc).__name__}: {exc}", title="authgate"), flush=True)
+        from gate.cli import internal_error
+
+        print(command("error", internal_error(exc), title="authgate"), flush=True)
         return 2
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,7 +26,7 @@ from gate.config import Config
 from gate.dynamo.local import DUMMY_CREDENTIALS
 from gate.errors import ScanError
 from gate.netutil import free_port
-from gate.proc import stop_group
+from gate.proc import NotFound, Timeout, run_bounded, stop_group
 
 LOG_TAIL = 30
 
@@ -65,8 +66,7 @@ class Instance:
 @dataclass
 class Service:
     instances: list[Instance] = field(default_factory=list)
-    tmpdir: Path | None = None
-    startup_s: float = 0.0
+    tmpdir: Path | None = None  # the instances' logs; removed by stop()
 
     def log_lines(self) -> list[str]:
         out: list[str] = []
@@ -79,6 +79,9 @@ class Service:
             if inst.proc is not None:
                 stop_group(inst.proc)
                 inst.proc = None
+        if self.tmpdir is not None:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            self.tmpdir = None
 
     def __enter__(self) -> Service:
         return self
@@ -91,21 +94,13 @@ def run_install(cfg: Config, workdir: Path, env: dict[str, str], timeout: float 
     if not cfg.service.install:
         return
     try:
-        p = subprocess.run(
-            shlex.split(cfg.service.install),
-            cwd=workdir,
-            env=env,
-            capture_output=True,
-            timeout=timeout,
-            start_new_session=True,
-        )
-    except FileNotFoundError as exc:
-        raise ScanError(f"service.install: command not found: {exc.filename}") from None
-    except subprocess.TimeoutExpired:
+        code, out, err = run_bounded(shlex.split(cfg.service.install), cwd=workdir, env=env, timeout=timeout)
+    except NotFound as exc:
+        raise ScanError(f"service.install: command not found: {exc}") from None
+    except Timeout:
         raise ScanError(f"service.install did not finish within {timeout:.0f} s") from None
-    if p.returncode != 0:
-        lines = (p.stdout + p.stderr).decode(errors="replace").splitlines()[-LOG_TAIL:]
-        raise ScanError(f"service.install exited with code {p.returncode}", lines)
+    if code != 0:
+        raise ScanError(f"service.install exited with code {code}", (out + err).splitlines()[-LOG_TAIL:])
 
 
 def _wait_ready(inst: Instance, ready_path: str, timeout: float, abort: threading.Event | None = None) -> None:
@@ -162,12 +157,11 @@ def start(
     """Start one instance per recorder lane; all or nothing (a failure stops the others)."""
     if cfg.service.url:
         svc = Service(instances=[Instance(base_url=cfg.service.url.rstrip("/"), proc=None, log_path=None)])
-        _wait_ready(svc.instances[0], cfg.service.ready, cfg.service.startup_timeout)
+        _wait_ready(svc.instances[0], cfg.service.ready, cfg.service.startup_timeout, abort)
         return svc
     workdir = (root / cfg.service.workdir).resolve()
     if not workdir.is_dir():
         raise ScanError(f"service.workdir: no such directory: {workdir}")
-    t0 = time.monotonic()
     tmpdir = Path(tempfile.mkdtemp(prefix="authgate-svc-"))
     svc = Service(tmpdir=tmpdir)
     extra = {**secret_env, **cfg.service.env}
@@ -178,11 +172,11 @@ def start(
             svc.instances.append(_spawn(cfg, workdir, env, tmpdir, i))
         with ThreadPoolExecutor(max_workers=len(svc.instances)) as pool:
             for fut in [
-                pool.submit(_wait_ready, inst, cfg.service.ready, cfg.service.startup_timeout) for inst in svc.instances
+                pool.submit(_wait_ready, inst, cfg.service.ready, cfg.service.startup_timeout, abort)
+                for inst in svc.instances
             ]:
                 fut.result()
     except BaseException:
         svc.stop()
         raise
-    svc.startup_s = time.monotonic() - t0
     return svc

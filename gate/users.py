@@ -22,7 +22,6 @@ import hmac
 import json
 import re
 import shlex
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -35,6 +34,7 @@ from gate.dynamo.fixtures import OwnedItem, key_of
 from gate.dynamo.types import to_typed
 from gate.errors import ScanError
 from gate.identities import service_env
+from gate.proc import NotFound, Timeout, run_bounded
 
 ACTIVE = ("control", "logout", "ratelimit", "enum")
 MISSING = object()  # marks an attribute the account's record does not have
@@ -161,27 +161,18 @@ def hash_passwords(cfg: Config, root: Path, passwords: list[str], env: dict[str,
 
 def _run(argv: list[str], stdin: str, workdir: Path, env: dict[str, str], deadline: float, what: str) -> str:
     left = deadline - time.monotonic()
+    late = f"auth.password_hash: {what} did not finish within auth.password_hash.timeout"
     if left <= 0:
-        raise ScanError(f"auth.password_hash: {what} did not finish within auth.password_hash.timeout")
+        raise ScanError(late)
     try:
-        p = subprocess.run(
-            argv,
-            input=stdin,
-            cwd=workdir,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=left,
-            start_new_session=True,
-        )
-    except FileNotFoundError:
+        code, out, err = run_bounded(argv, cwd=workdir, env=env, timeout=left, stdin=stdin)
+    except NotFound:
         raise ScanError(f"auth.password_hash.command: command not found: {argv[0]}") from None
-    except subprocess.TimeoutExpired:
-        raise ScanError(f"auth.password_hash: {what} did not finish within auth.password_hash.timeout") from None
-    if p.returncode != 0:
-        lines = (p.stdout + p.stderr).splitlines()[-8:]
-        raise ScanError(f"auth.password_hash: {what} exited with code {p.returncode}", lines)
-    return p.stdout
+    except Timeout:
+        raise ScanError(late) from None
+    if code != 0:
+        raise ScanError(f"auth.password_hash: {what} exited with code {code}", (out + err).splitlines()[-8:])
+    return out
 
 
 def _rename(value: Any, old: list[tuple[str, str]]) -> Any:

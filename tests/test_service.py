@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from gate import service
 from gate.config import parse_config
@@ -38,7 +41,9 @@ def test_service_sees_only_the_environment_the_gate_builds(monkeypatch) -> None:
     try:
         env = httpx.get(svc.instances[0].base_url + "/env").json()
     finally:
+        logs = svc.tmpdir
         svc.stop()
+    assert logs is not None and not logs.exists()  # the instances' log folder goes with them
     assert "GITHUB_TOKEN" not in env and "SOME_RUNNER_SECRET" not in env
     assert "ghs_fake_token_must_not_leak" not in str(env) and "runner-real-secret" not in str(env)
     assert env["AWS_ENDPOINT_URL_DYNAMODB"] == "http://127.0.0.1:9"
@@ -129,3 +134,21 @@ def test_a_service_that_reads_dynamodb_at_import_sees_the_seeded_data(tmp_path: 
     p = run_cli("scan", str(APPS / "eager"), "--output", str(tmp_path / "r.json"))
     assert p.returncode == 0, p.stderr
     assert "the seeded profile is missing" not in p.stderr
+
+
+def test_a_command_past_its_time_bound_is_stopped_with_everything_it_spawned(tmp_path: Path) -> None:
+    from gate.proc import Timeout, run_bounded
+
+    marker = "31.4159"  # a sleep no other process runs
+    spawn = f"import subprocess, time; subprocess.Popen(['sleep', '{marker}']); time.sleep(30)"
+    with pytest.raises(Timeout):
+        run_bounded([sys.executable, "-c", spawn], cwd=tmp_path, env=dict(os.environ), timeout=1.0)
+    time.sleep(0.2)
+    left = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if cmdline.read_bytes() == f"sleep\0{marker}\0".encode():
+                left.append(cmdline.parent.name)
+        except OSError:
+            pass  # the process ended while we looked
+    assert left == [], "a grandchild survived the timeout"
