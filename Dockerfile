@@ -7,6 +7,7 @@
 FROM node:22-bookworm-slim AS dynamodb
 ENV AUTHGATE_HOME=/opt/authgate
 COPY scripts/install-dynamodb-local /opt/authgate-src/scripts/install-dynamodb-local
+COPY gate/data/dynamodb-local-version.txt /opt/authgate-src/gate/data/dynamodb-local-version.txt
 RUN /opt/authgate-src/scripts/install-dynamodb-local --no-java
 
 # 2. The gate in its own virtualenv (the same path as in the final image: venvs are not relocatable),
@@ -27,6 +28,7 @@ ENV AUTHGATE_HOME=/opt/authgate \
     PYTHONUNBUFFERED=1
 COPY --from=dynamodb /opt/authgate /opt/authgate
 COPY scripts/install-dynamodb-local /opt/authgate/scripts/install-dynamodb-local
+COPY gate/data/dynamodb-local-version.txt /opt/authgate/gate/data/dynamodb-local-version.txt
 # The jar is already in place, so the script only installs Java (default-jre-headless, as root).
 # Slim images drop /usr/share/man, where the JRE's postinst registers man pages with update-alternatives.
 RUN mkdir -p /usr/share/man/man1 \

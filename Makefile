@@ -15,18 +15,25 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 	scripts/install-dynamodb-local >/dev/null
 
-## make demo: scan the vulnerable example (exits 1: it is vulnerable), then its fixed twin.
+## make demo: scan the vulnerable example (it must fail the gate: exit 1; exit 2, could not scan,
+## fails the demo), then its fixed twin (it must pass: exit 0).
 demo: setup
-	-$(BIN)/authgate scan examples/profiles-fastapi
+	$(BIN)/authgate scan examples/profiles-fastapi; test $$? -eq 1
 	$(BIN)/authgate scan examples/profiles-fastapi-fixed
 
 test: setup
 	scripts/install-test-tools
 	$(BIN)/python -m pytest
 
-lint: setup
+## make lint: what CI's lint job runs (.github/workflows/ci.yml calls it); no Java or DynamoDB needed.
+lint: $(STAMP)
 	$(BIN)/ruff check gate tests entrypoint.py bench
 	$(BIN)/ruff format --check gate tests entrypoint.py bench
+	$(BIN)/hadolint Dockerfile
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml examples/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
+	$(BIN)/zizmor --offline -q action.yml .github/workflows .github/dependabot.yml examples/workflows/*.yml
 
 bench: setup
 	$(BIN)/python bench/run.py

