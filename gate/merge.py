@@ -32,6 +32,7 @@ def merge(parts: list[ScanResult]) -> ScanResult:
                 f"reports disagree: {first.service} (threshold {first.threshold}, fail_on {first.fail_on}) vs "
                 f"{p.service} (threshold {p.threshold}, fail_on {p.fail_on})"
             )
+    _check_shards(parts)
     findings: dict[str, Finding] = {}
     for p in parts:
         for f in p.findings:
@@ -60,6 +61,29 @@ def merge(parts: list[ScanResult]) -> ScanResult:
         access_profile=[e for p in parts for e in p.access_profile],
         baseline=first.baseline,
     )
+
+
+def _check_shards(parts: list[ScanResult]) -> None:
+    """Exactly the shards 1..n of one split, each once: a missing shard would pass unscanned operations."""
+    labels = [p.shard for p in parts]
+    if not any(labels):
+        if len(parts) > 1:
+            raise MergeError("these reports are not shards (scan with --shard i/n); nothing to merge")
+        return
+    if not all(labels):
+        raise MergeError("a report without --shard cannot be merged with shard reports")
+    pairs = [tuple(int(x) for x in str(label).split("/")) for label in labels]
+    totals = {n for _, n in pairs}
+    if len(totals) != 1:
+        raise MergeError(f"the shards come from different splits: {', '.join(sorted(map(str, labels)))}")
+    (n,) = totals
+    seen = sorted(i for i, _ in pairs)
+    dupes = sorted({i for i in seen if seen.count(i) > 1})
+    missing = sorted(set(range(1, n + 1)) - set(seen))
+    if dupes:
+        raise MergeError(f"shard {', '.join(f'{i}/{n}' for i in dupes)} given more than once")
+    if missing:
+        raise MergeError(f"shard {', '.join(f'{i}/{n}' for i in missing)} missing: every shard of the split is needed")
 
 
 def cmd_merge(args: argparse.Namespace) -> int:

@@ -123,3 +123,20 @@ def test_lab_config_round_trips(tmp_path: Path) -> None:
     from gate.config import parse_config
 
     assert parse_config(LAB).auth.jwt is not None
+
+
+def test_excluding_other_key_still_reports_each_forgery_an_unverifying_route_accepts(tmp_path: Path) -> None:
+    """jwt.other-key stands for "no signature check at all"; once a team excludes it, the forgeries
+    that route accepts are reported one by one instead of vanishing with it."""
+    import json
+
+    spec = {"openapi": "3.1.0", "info": {"title": "lab", "version": "1"}, "paths": {}}
+    for route in ("/lab/strict", "/lab/unverified"):
+        spec["paths"][route] = {"get": {"responses": {"200": {"description": "ok"}}}}
+    (tmp_path / "only-unverified.json").write_text(json.dumps(spec))
+    cfg = {**LAB, "openapi": "only-unverified.json", "checks": {"exclude": ["jwt.other-key"]}}
+    (tmp_path / ".authgate.yml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    p, report = scan_report(tmp_path, tmp_path)
+    found = {check for check, route in _found(report, "jwt") if route == "/lab/unverified"}
+    assert {"jwt.alg-none", "jwt.null-signature", "jwt.expired", "jwt.no-exp"} <= found, p.stdout + p.stderr
+    assert "jwt.other-key" not in found

@@ -235,3 +235,17 @@ def test_api_key_identities_send_their_key_and_never_log_in() -> None:
     idents = minted_identities(cfg, "s")
     login_all(cfg, idents, "http://127.0.0.1:9")  # nothing to log in: no request is made
     assert idents["alice"].headers == {"X-Api-Key": "ak_alice_0123456789"} and idents["alice"].token is None
+
+
+def test_the_enumeration_note_counts_the_pairs_that_really_differ() -> None:
+    from gate.checks.enumeration import Pair, differing_pairs, response_difference
+    from gate.probe import Exchange
+
+    def ex(status: int, body: str) -> Exchange:
+        return Exchange(id=1, lane=0, method="POST", path="/login", identity=None, request_headers={},
+                        request_body=None, status=status, text=body)  # fmt: skip
+
+    pairs = [Pair(ex(401, "bad password"), ex(404, "no such user")) for _ in range(4)]
+    pairs.append(Pair(ex(404, "no such user"), ex(404, "no such user")))  # one stray answer: the mode still tells
+    assert response_difference(pairs, "a@x.test", "b@x.test") == "status"
+    assert differing_pairs(pairs, "status", "a@x.test", "b@x.test") == 4

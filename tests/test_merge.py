@@ -56,3 +56,22 @@ def test_a_report_that_is_not_an_authgate_report_is_a_clear_error(tmp_path: Path
     bad.write_text('{"findings": "nope"}')
     p = run_cli("merge", str(bad), "--output", str(tmp_path / "m.json"))
     assert p.returncode == 2 and "not a valid authgate report" in p.stderr and "Traceback" not in p.stderr
+
+
+@pytest.mark.parametrize(
+    ("shards", "message"),
+    [
+        (["1/3", "2/3"], r"shard 3/3 missing: every shard of the split is needed"),
+        (["1/2", "1/2", "2/2"], r"shard 1/2 given more than once"),
+        (["1/2", "2/3"], r"the shards come from different splits: 1/2, 2/3"),
+        (["1/2", None], r"a report without --shard cannot be merged with shard reports"),
+        ([None, None], r"these reports are not shards"),
+    ],
+)
+def test_only_a_whole_split_merges(shards: list[str | None], message: str) -> None:
+    with pytest.raises(MergeError, match=message):
+        merge([result([], shard=s) for s in shards])
+
+
+def test_one_report_alone_merges_as_itself() -> None:
+    assert merge([result([finding("bola.read")])]).verdict.verdict == "fail"

@@ -39,3 +39,11 @@ def test_test_app_bfla_routes(oracle_report) -> None:
     }
     f = finding(report, "bfla.privileged-operation", "GET /reports/summary")
     assert f["evidence"]["dynamodb_calls"][0]["operation"] == "Scan"
+
+
+def test_a_route_the_admin_cannot_use_is_a_note_not_a_silent_skip(oracle_report) -> None:
+    _, report, _ = oracle_report
+    assert (
+        "bfla: GET /admin/self-service: the privileged identity admin got 403, so a regular identity's answer "
+        "proves nothing; not probed (is it really privileged, are the fixtures right?)"
+    ) in report["notes"]

@@ -43,7 +43,6 @@ def test_test_app_mass_assignment_routes(oracle_report) -> None:
     _, report, _ = oracle_report
     assert of_family(report, "mass-assignment") == {
         ("mass-assignment.privilege", "PATCH /accounts/{account_id}", "alice"),
-        ("mass-assignment.privilege", "POST /docs", "alice"),
         ("mass-assignment.owner", "POST /docs", "alice"),
     }
     [change] = finding(report, "mass-assignment.owner", "POST /docs")["evidence"]["item_changes"]

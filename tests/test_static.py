@@ -616,3 +616,21 @@ def test_vulnerable_examples_static_findings_are_exact() -> None:
         ("static.update-from-request", "PUT", "/api/profile", at(flask, "enumerate(data.items())")),
         ("static.unscoped-scan", "GET", "/api/admin/users-count", at(flask, "users.scan()")),
     }
+
+
+def test_a_scan_in_a_route_the_config_declares_public_is_intended(tmp_path: Path) -> None:
+    import shutil
+
+    from .conftest import scan_report
+
+    svc = tmp_path / "svc"
+    shutil.copytree(EXAMPLES / "profiles-fastapi", svc)
+    cfg = svc / ".authgate.yml"
+    dynamic = "bola, bfla, authn, jwt, rate-limit, enumeration, account-state, mass-assignment, exposure, errors"
+    text = cfg.read_text().replace(
+        'public: ["POST /login"]', f'public: ["POST /login", "GET /profiles"]\n  exclude: [{dynamic}]'
+    )
+    cfg.write_text(text)
+    p, report = scan_report(svc, tmp_path)
+    scans = {f["route"] for f in report["findings"] if f["check"] == "static.unscoped-scan"}
+    assert scans == {"/admin/stats"}, p.stdout + p.stderr  # GET /profiles is a public catalogue by the config

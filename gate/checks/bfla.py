@@ -66,6 +66,11 @@ async def _probe(ctx: ScanContext, op: Operation) -> Finding | None:
     if ctx.privileged:
         own = await own_request(ctx, op, ctx.privileged[0], path)
         if own is None or not own.exchange.ok:  # the admin cannot use it: nothing to compare with
+            got = "no path" if own is None else (own.exchange.error or str(own.exchange.status))
+            ctx.notes.append(
+                f"bfla: {op.id}: the privileged identity {ctx.privileged[0].name} got {got}, so a regular "
+                "identity's answer proves nothing; not probed (is it really privileged, are the fixtures right?)"
+            )
             return None
         baseline = own.exchange
     for attacker in ctx.regular:

@@ -207,6 +207,15 @@ def response_difference(pairs: list[Pair], existing: str, unknown: str) -> str |
     return None
 
 
+def differing_pairs(pairs: list[Pair], how: str, existing: str, unknown: str) -> int:
+    """In how many pairs the two answers differ in `how` (status, or status and body)."""
+
+    def seen(ex: Exchange, address: str) -> tuple[Any, ...]:
+        return (ex.status,) if how == "status" else (ex.status, _shape(ex, address))
+
+    return sum(seen(p.existing, existing) != seen(p.unknown, unknown) for p in pairs)
+
+
 async def _pair(ctx: ScanContext, ep: Endpoint, existing: str, unknown: str, password: str, lane: int, i: int) -> Pair:
     """One existing/unknown pair; the order alternates so drift and warm caches hit both sides alike."""
 
@@ -257,7 +266,8 @@ async def _probe(ctx: ScanContext, ep: Endpoint, existing: str, unknown: str, pa
         notes = [
             f"existing account: {first.existing.status} {_excerpt(ctx, first.existing)}; unknown address: "
             f"{first.unknown.status} {_excerpt(ctx, first.unknown)}",
-            f"the {how} differs in each of {len(valid)} interleaved pairs ({existing} vs {unknown})",
+            f"the {how} differs in {differing_pairs(valid, how, existing, unknown)} of {len(valid)} interleaved "
+            f"pairs ({existing} vs {unknown})",
         ]
         return ctx.finding(
             RESPONSE,

@@ -414,7 +414,7 @@ async def _per_target(
     ctx = run.ctx
     other, rest = forged[0], forged[1:]
     ex = await run.send(t, other)
-    if ex.ok:
+    if ex.ok and ctx.enabled(other.meta.id):  # excluded (accepted by the team): every forgery on its own
         if other.meta.id in run.reported:
             return
         also: dict[str, list[str]] = {}

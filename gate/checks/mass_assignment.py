@@ -5,9 +5,10 @@ What it proves
   operation's normal body plus fields the schema does not declare. The snapshot diff of the probe
   is the proof: the attribute is in the item afterwards, with the value the probe sent.
   `mass-assignment.privilege`: privilege or account-state fields (`role`, `is_admin`, `enabled`,
-  `email_confirmed`, ...) landed. `mass-assignment.owner`: an ownership attribute (one that holds
-  the owner's id in the seeded items, e.g. `owner_id`, `user_id`) landed with ANOTHER identity's
-  id: the caller created or moved an item into someone else's name.
+  `email_confirmed`, ...) landed in an account record (the `auth.users` table, a table whose items
+  carry such fields, or one keyed by the identity alone). `mass-assignment.owner`: an ownership
+  attribute (one that holds the owner's id in the seeded items, e.g. `owner_id`, `user_id`) landed
+  with ANOTHER identity's id: the caller created or moved an item into someone else's name.
 
 Example finding
   HIGH mass-assignment.privilege PUT /users/{user_id}/profile alice: item diff: changed profiles
@@ -73,6 +74,23 @@ def _privilege_fields(ctx: ScanContext) -> dict[str, Any]:
     }
 
 
+def _account_tables(ctx: ScanContext, fields: set[str]) -> set[str]:
+    """Tables whose items are accounts, where a privilege field grants something: `auth.users.table`,
+    tables whose seeded items already carry such a field (`role` on the admin's record), and tables
+    keyed by the identity alone (`profiles` keyed by `user_id` = the identity's sub). A `role` landing
+    in a blog post grants nothing: that is not this check's finding."""
+    out = {ctx.cfg.auth.users.table} if ctx.cfg.auth.users else set()
+    by_name = {t.name: t for t in ctx.tables}
+    for item in ctx.owned:
+        if fields & set(item.item):
+            out.add(item.table)
+        ident = ctx.identities.get(item.owner or "")
+        table = by_name.get(item.table)
+        if ident is not None and table is not None and len(table.key) == 1 and list(item.key.values()) == [ident.sub]:
+            out.add(item.table)
+    return out
+
+
 def _owner_attrs(ctx: ScanContext) -> dict[str, set[str]]:
     """Per table, the attributes that hold the owner's id in its seeded items (`posts`: owner_id)."""
     out: dict[str, set[str]] = {}
@@ -125,10 +143,11 @@ async def _privilege(ctx: ScanContext, op: Operation, me: Identity, path: str) -
         return None
     body = {**(sample_body(op, ctx) or {}), **extra}
     ex, changes = await _send(ctx, op, me, path, body, f"{me.name} adds privilege fields to its own write")
+    accounts = _account_tables(ctx, set(_privilege_fields(ctx)))
     mine = [
         (c, a)
         for c, a in _landed(changes, extra)
-        if c["change"] == "created" or ctx.owner_of(c["table"], c["key"]) == me.name
+        if c["table"] in accounts and (c["change"] == "created" or ctx.owner_of(c["table"], c["key"]) == me.name)
     ]
     if not mine:
         return None

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 from gate.checks import register
@@ -33,6 +34,7 @@ from gate.checks._auth import Secret
 from gate.checks.context import ScanContext
 from gate.dynamo.local import DUMMY_CREDENTIALS
 from gate.findings import CheckMeta, Confidence, Finding, Severity
+from gate.openapi import Operation
 from gate.probe import Exchange, redact_text
 
 MIN_LENGTH = 8
@@ -146,14 +148,26 @@ def _carrier(ctx: ScanContext, secret: str) -> Exchange | None:
     return None
 
 
-def _log_statements(ctx: ScanContext) -> list[tuple[str, int]]:
+def _log_statements(ctx: ScanContext) -> list[Finding]:
     """Where the service's source writes credentials to a log (the static secret-logged check)."""
     from gate.checks import REGISTRY
     from gate.static import scan_dir
 
     others = {cid for cid in REGISTRY if cid.startswith("static.") and cid != "static.secret-logged"}
     found, _ = scan_dir(ctx.root / ctx.cfg.service.workdir, ctx.root, others)
-    return [(f.file, f.line) for f in found if f.file and f.line]
+    return [f for f in found if f.file and f.line]
+
+
+def _statement_for(statements: list[Finding], op: Operation | None) -> dict[str, Any]:
+    """The logging statement that printed the carrier's credential: the one in its handler, else one in
+    its handler's file, else the only one there is; nothing when that cannot be told."""
+    picks = [
+        [s for s in statements if op is not None and (s.method, s.route) == (op.method, op.path)],
+        [s for s in statements if op is not None and s.file == op.file],
+        statements if len(statements) == 1 else [],
+    ]
+    best = next((p for p in picks if p), [])
+    return {"file": best[0].file, "line": best[0].line} if best else {}
 
 
 @register(*METAS.values(), order=99)
@@ -174,7 +188,7 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
         # Proof: the gate's own request that carried the credential, and the log lines that repeat it.
         carrier = _carrier(ctx, h.lines[0][2])
         op = ctx.operation_for(carrier.method, carrier.path) if carrier else None
-        where = {"file": statements[0][0], "line": statements[0][1]} if statements else {}
+        where = _statement_for(statements, op)
         shown = [f"line {n}: {_shown(ctx, line, secret)}" for n, line, secret in h.lines[:SHOWN_LINES]]
         whose = ", ".join(h.owners[:3]) + (f" and {len(h.owners) - 3} more" if len(h.owners) > 3 else "")
         what = kind.replace("-", " ")

@@ -114,8 +114,14 @@ def scan_dir(
 async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
     import asyncio
 
+    from gate.checks.util import is_public
+    from gate.openapi import Operation
+
     workdir = ctx.root / ctx.cfg.service.workdir
     findings, notes = await asyncio.to_thread(scan_dir, workdir, ctx.root, ctx.excluded)
     ctx.notes.extend(notes)
     for f in findings:
+        # a Scan in a handler the config declares public (a catalogue everyone may read) is intended
+        if f.check == unscoped_scan.META.id and f.route and is_public(ctx, Operation(method=f.method, path=f.route)):
+            continue
         yield f

@@ -153,7 +153,8 @@ def patch_name(account_id: str, body: dict, user: Owner):
 
 @app.post("/docs")
 def create_doc(body: dict, user: User):
-    # NOT OK: mass-assignment.owner - the body may overwrite `owner`; mass-assignment.privilege - and add anything
+    # NOT OK: mass-assignment.owner - the body may overwrite `owner` (a `role` landing in a doc grants nothing:
+    # not a mass-assignment.privilege finding, docs are not accounts)
     item = {"owner": user["sub"], "doc_id": uuid.uuid4().hex}
     item.update(body)
     docs.put_item(Item=item)
