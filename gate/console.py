@@ -72,16 +72,11 @@ class Console:
 
     def finding(self, f: Finding) -> None:
         sev = _SEV[f.severity]
-        who = f.identity or "anonymous"
-        if f.victim:
-            who = f"{who} -> {f.victim}"
-        if not f.method or (f.evidence.code and not f.evidence.request):  # static findings: nobody sent anything
-            who = "source"
+        who = f.who()
         where = f"{f.file}:{f.line}" if f.file else ""
         tag = "" if f.status == "new" else f" [{f.status}]"
         self.line(f"  {self._c(sev, sev)}  {f.check:<22} {f.method:<6} {f.route:<30} {who:<16} {where}{tag}")
-        proof = next(iter(f.evidence.notes), "") or f.message
-        self.line(f"        proof: {clean(proof)}")
+        self.line(f"        proof: {clean(f.proof)}")
 
     def result(self, r: ScanResult, report_path: str | None) -> None:
         self.line()

@@ -104,8 +104,18 @@ class Finding:
     def operation(self) -> str:
         return f"{self.method} {self.route}".strip()
 
-    def located(self, file: str | None, line: int | None) -> Finding:
-        return replace(self, file=file, line=line)
+    def who(self, arrow: str = "->") -> str:
+        """Who did it, in words: `alice -> bob`, `no credentials`, `source` (a static finding: nobody sent
+        anything). Every report format says it this way."""
+        if self.identity is None and (not self.method or (self.evidence.code and not self.evidence.request)):
+            return "source"
+        name = self.identity or "no credentials"
+        return f"{name} {arrow} {self.victim}" if self.victim else name
+
+    @property
+    def proof(self) -> str:
+        """The first line of proof (the evidence's first note), else the message."""
+        return next(iter(self.evidence.notes), "") or self.message
 
     def with_status(self, status: str) -> Finding:
         return replace(self, status=status)
@@ -127,10 +137,6 @@ class CheckMeta:
     cwe: tuple[str, ...]
     owasp: tuple[str, ...]
     remediation: str
-
-    @property
-    def docs_anchor(self) -> str:
-        return "check-" + self.id.replace(".", "-")
 
     def finding(
         self,

@@ -300,9 +300,7 @@ def check_annotations(result: ScanResult) -> list[dict[str, Any]]:
         loc = locate(result, f)
         line = loc.line if loc.line > 0 else 1
         proof = next(iter(f.evidence.notes), "")
-        who = f.identity or "anonymous"
-        if f.victim:
-            who = f"{who} -> {f.victim}"
+        who = f.who()
         accepted = f.status != "new"
         message = f"{f.message}\n{proof}".strip() if proof and proof not in f.message else f.message
         out.append(

@@ -108,8 +108,9 @@ def test_vulnerable_summary(vulnerable_report: tuple[int, dict, str]) -> None:
     rows = doc.tables[1]
 
     def who(f: dict) -> str:
-        if not f["method"] and f["identity"] is None:
-            return "source"  # a static finding
+        static = f["evidence"].get("code") and not f["evidence"].get("request")
+        if f["identity"] is None and (not f["method"] or static):
+            return "source"  # a static finding (in a handler, it still names the operation)
         return f"{f['identity'] or 'no credentials'}" + (f" → {f['victim']}" if f["victim"] else "")
 
     assert [(r[1], r[2], r[3]) for r in rows] == [

@@ -60,10 +60,7 @@ def command(name: str, message: str, **props: object) -> str:
 
 
 def _message(result: ScanResult, f: Finding, located: bool, path: str) -> str:
-    who = f.identity or ("no credentials" if f.method else "source")
-    if f.victim:
-        who += f" -> {f.victim}"
-    lines = [f"{f.severity.label.upper()} {f.check} {f.operation or ''} ({who}): {f.message}".replace("  ", " ")]
+    lines = [f"{f.severity.label.upper()} {f.check} {f.operation or ''} ({f.who()}): {f.message}".replace("  ", " ")]
     lines += [f"proof: {n}" for n in f.evidence.notes[:3]]
     lines.append(f"fix: {f.remediation} ({', '.join([*f.cwe, *f.owasp])})")
     if not located:

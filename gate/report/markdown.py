@@ -78,10 +78,7 @@ def _owasp(ids: Iterable[str]) -> str:
 
 def who(f: Finding) -> str:
     """The identity column, in words: `alice → bob`, `no credentials`, `source` (a static finding)."""
-    if not f.method and f.identity is None:
-        return "source"
-    name = f.identity or "no credentials"
-    return f"{name} → {f.victim}" if f.victim else name
+    return f.who("→")
 
 
 def where(f: Finding) -> str:

@@ -120,10 +120,7 @@ def _uri(path: str) -> str:
 
 def _result(result: ScanResult, f: Finding, index: int) -> dict[str, Any]:
     loc = locate(result, f)
-    who = f.identity or ("no credentials" if f.method else "source")
-    if f.victim:
-        who += f" reached {f.victim}'s data"
-    text = f"{f.title}: {f.message} ({f.operation or 'source'}, {who})."
+    text = f"{f.title}: {f.message} ({f.operation or 'source'}, {f.who()})."
     proof = next(iter(f.evidence.notes), "")
     if proof:
         text += f" Proof: {proof}."
