@@ -13,9 +13,9 @@ from typing import TextIO
 
 from gate import __version__
 from gate.findings import Finding, Severity
+from gate.report.escape import shorten, strip_invisible
 from gate.result import ScanResult
 
-_CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x1b]")
 _SEV = {
     Severity.CRITICAL: "CRIT",
     Severity.HIGH: "HIGH",
@@ -38,8 +38,8 @@ _COLOR = {
 
 
 def clean(text: str, limit: int = 160) -> str:
-    text = _CTRL.sub("?", text.replace("\n", " "))
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Untrusted text for a terminal: one line, no control characters (no escape sequences), shortened."""
+    return shorten(strip_invisible(re.sub(r"[\t\r\n]+", " ", text)), limit)
 
 
 class Console:
@@ -75,7 +75,8 @@ class Console:
         who = f.who()
         where = f"{f.file}:{f.line}" if f.file else ""
         tag = "" if f.status == "new" else f" [{f.status}]"
-        self.line(f"  {self._c(sev, sev)}  {f.check:<22} {f.method:<6} {f.route:<30} {who:<16} {where}{tag}")
+        route, who, where = clean(f.route, 80), clean(who, 60), clean(where, 120)  # the service named its routes
+        self.line(f"  {self._c(sev, sev)}  {f.check:<22} {f.method:<6} {route:<30} {who:<16} {where}{tag}")
         self.line(f"        proof: {clean(f.proof)}")
 
     def result(self, r: ScanResult, report_path: str | None) -> None:
