@@ -29,12 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gate import github
-from gate.config import ConfigError, load_config
 from gate.console import Console
-from gate.errors import ScanError
+from gate.errors import internal_error, on_sigterm
 from gate.findings import Severity
 from gate.report.annotations import command
 from gate.result import ScanResult
+from gate.runner import run_scan
+from gate.scan import Options
 from gate.workflow import (
     ANNOTATIONS_PER_LEVEL,
     InputError,
@@ -117,32 +118,6 @@ def _relative(path: Path, workspace: Path) -> str:
         return str(path)
 
 
-def _scan(root: Path, cfg_path: Path, inputs: Inputs, target: str, console: Console) -> ScanResult:
-    from gate.cli import _config_name, _error_result
-    from gate.scan import Options, scan
-
-    config = _config_name(root, cfg_path)
-    try:
-        cfg = load_config(cfg_path)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            console.line(f"  ERROR  config: {problem}")
-        return _error_result(target, "config: " + "; ".join(exc.problems), config)
-    opts = Options(
-        threshold=inputs.threshold,
-        fail_on=inputs.fail_on,
-        baseline=(root / inputs.baseline) if inputs.baseline else None,
-    )
-    console.header(target)
-    try:
-        result = scan(root, cfg, console, opts, target=target)
-    except ScanError as exc:
-        console.error(exc.message, exc.details)
-        return _error_result(target, exc.message, config)
-    result.config = config
-    return result
-
-
 def _annotations(result: ScanResult) -> tuple[list[str], Note | None]:
     from gate.report import renderer
 
@@ -188,16 +163,12 @@ def _received_secrets() -> dict[str, str]:
 def main(env: Mapping[str, str] | None = None) -> int:
     """The step. An unexpected failure is one error line and exit 2 ("could not scan"), never a
     traceback mistaken for a failed gate; SIGTERM (a cancelled job) unwinds so nothing is left running."""
-    from gate.cli import _sigterm
-
     if env is None and any(k in os.environ for k in SECRET_ENV):
         _reexec_without_secrets()
-    signal.signal(signal.SIGTERM, _sigterm)
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         return run({**os.environ, **_received_secrets()} if env is None else dict(env))
     except Exception as exc:  # the last line of defence: fail closed, say why
-        from gate.cli import internal_error
-
         print(command("error", internal_error(exc), title="authgate"), flush=True)
         return 2
 
@@ -230,8 +201,13 @@ def run(env: dict[str, str]) -> int:
         notes.append(Note(PULL_REQUEST_TARGET, "warning"))
         print(command("warning", PULL_REQUEST_TARGET, title="authgate"), flush=True)
 
+    opts = Options(
+        threshold=inputs.threshold,
+        fail_on=inputs.fail_on,
+        baseline=(root / inputs.baseline) if inputs.baseline else None,
+    )
     with commands_paused():  # the service under test runs in here: nothing it prints is a command
-        result = _scan(root, cfg_path, inputs, target, console)
+        result = run_scan(root, cfg_path, opts, target, console)
         console.result(result, _relative(report_path, workspace))
 
     try:

@@ -8,33 +8,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sys
-import traceback
 from pathlib import Path
-from types import FrameType
+from typing import TYPE_CHECKING
 
 from gate import __version__
 from gate.config import ConfigError, config_schema, load_config
 from gate.console import Console
-from gate.errors import ScanError
-from gate.report import FORMATS
+from gate.errors import EXIT_ERROR, ScanError, internal_error, on_sigterm
+from gate.report import FORMATS, write
 from gate.result import ScanResult
-from gate.scoring import Verdict
+from gate.runner import run_scan
 
-EXIT_ERROR = 2
+if TYPE_CHECKING:
+    from gate.scan import Options
+
 DEFAULT_OUTPUT = {
     "json": "authgate-report.json",
     "markdown": "authgate-report.md",
     "sarif": "authgate-report.sarif",
     "annotations": "-",  # workflow commands act only on the step's output
 }
-
-
-def _sigterm(signum: int, frame: FrameType | None) -> None:
-    # Turn SIGTERM into SystemExit so every `finally` runs: no orphan JVM or service.
-    raise SystemExit(128 + signum)
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -116,65 +111,26 @@ def _config_path(args: argparse.Namespace) -> tuple[Path, Path]:
     return root, cfg_path
 
 
-def _error_result(target: str, message: str, config: str = ".authgate.yml") -> ScanResult:
-    verdict = Verdict(score=0, gate_score=0, grade="F", verdict="error", reasons=[message])
-    return ScanResult(
-        service=target,
-        findings=[],
-        fixed=[],
-        verdict=verdict,
-        threshold=0,
-        fail_on="high",
-        duration_s=0.0,
-        complete=False,
-        config=config,
-    )
+def _options(args: argparse.Namespace, use_baseline: bool = True) -> Options:
+    from gate.scan import Options
 
-
-def _write(fmt: str, result: ScanResult, path: str) -> None:
-    from gate.report import renderer
-
-    text = renderer(fmt)(result)
-    if path == "-":
-        sys.stdout.write(text)
-    else:
-        Path(path).write_text(text, encoding="utf-8")
-
-
-def _run_scan(args: argparse.Namespace, console: Console, use_baseline: bool = True) -> ScanResult:
-    from gate.scan import Options, scan
-
-    root, cfg_path = _config_path(args)
-    cfg = load_config(cfg_path)
-    opts = Options(
+    return Options(
         shard=args.shard,
         threshold=args.threshold,
         fail_on=args.fail_on,
         baseline=Path(args.baseline).resolve() if args.baseline else None,
         use_baseline=use_baseline,
     )
-    console.header(args.target)
-    result = scan(root, cfg, console, opts, target=args.target)
-    result.config = _config_name(root, cfg_path)
-    return result
-
-
-def _config_name(root: Path, cfg_path: Path) -> str:
-    """The config file as reports point at it: relative to the service directory when inside it."""
-    try:
-        return cfg_path.relative_to(root).as_posix()
-    except ValueError:
-        return cfg_path.as_posix()
 
 
 def _write_all(args: argparse.Namespace, result: ScanResult, output: str) -> bool:
     """Every requested output; False (after one line on stderr) when one cannot be written."""
     try:
-        _write(args.format, result, output)
+        write(args.format, result, output)
         if args.sarif:
-            _write("sarif", result, args.sarif)
+            write("sarif", result, args.sarif)
         if args.markdown:
-            _write("markdown", result, args.markdown)
+            write("markdown", result, args.markdown)
     except OSError as exc:
         print(f"authgate: cannot write the report: {exc}", file=sys.stderr)
         return False
@@ -184,21 +140,12 @@ def _write_all(args: argparse.Namespace, result: ScanResult, output: str) -> boo
 def cmd_scan(args: argparse.Namespace) -> int:
     console = Console(quiet=args.quiet)
     output = args.output or DEFAULT_OUTPUT[args.format]
-    try:
-        try:
-            result = _run_scan(args, console, use_baseline=not args.no_baseline)
-        except (ConfigError, ScanError, KeyboardInterrupt, SystemExit):
-            raise
-        except Exception as exc:  # a bug of the gate: still an error report, never a missing one
-            raise ScanError(internal_error(exc)) from exc
-    except ScanError as exc:
-        console.error(exc.message, exc.details)
-        root, cfg_path = _config_path(args)
-        _write_all(args, _error_result(args.target, exc.message, _config_name(root, cfg_path)), output)
-        return EXIT_ERROR
+    root, cfg_path = _config_path(args)
+    result = run_scan(root, cfg_path, _options(args, use_baseline=not args.no_baseline), args.target, console)
     if not _write_all(args, result, output):
         return EXIT_ERROR
-    console.result(result, None if output == "-" else output)
+    if result.complete:  # an incomplete scan has said why already
+        console.result(result, None if output == "-" else output)
     return result.verdict.exit_code
 
 
@@ -206,17 +153,12 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     from gate import baseline
 
     console = Console(quiet=args.quiet)
-    try:
-        result = _run_scan(args, console, use_baseline=False)
-        root, _ = _config_path(args)
-        cfg = load_config(Path(args.config).resolve() if args.config else root / ".authgate.yml")
-    except ScanError as exc:
-        console.error(exc.message, exc.details)
-        return EXIT_ERROR
+    root, cfg_path = _config_path(args)
+    result = run_scan(root, cfg_path, _options(args, use_baseline=False), args.target, console)
     if not result.complete:
         console.error("the scan did not complete; no baseline written", result.verdict.reasons)
         return EXIT_ERROR
-    path = Path(args.output) if args.output else root / cfg.gate.baseline
+    path = Path(args.output) if args.output else root / load_config(cfg_path).gate.baseline
     previous = baseline.load(path) if path.exists() else None
     path.write_text(baseline.render(result.findings, previous), encoding="utf-8")
     console.line(f"  wrote {path}: {len(result.findings)} accepted findings (add a reason to each entry)")
@@ -239,25 +181,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not target.is_dir():
         print("authgate: demo: the examples/ folder is not installed (run from a checkout)", file=sys.stderr)
         return EXIT_ERROR
-    ns = argparse.Namespace(
-        target=str(target),
-        config=None,
-        threshold=None,
-        fail_on=None,
-        baseline=None,
-        shard=None,
-        quiet=False,
-        format="json",
-        output=None,
-        sarif=None,
-        markdown=None,
-        no_baseline=False,
-    )
-    return cmd_scan(ns)
+    return main(["scan", str(target)])
 
 
 def main(argv: list[str] | None = None) -> int:
-    signal.signal(signal.SIGTERM, _sigterm)
+    signal.signal(signal.SIGTERM, on_sigterm)
     args = _parser().parse_args(argv)
     handlers = {"scan": cmd_scan, "baseline": cmd_baseline, "schema": cmd_schema, "demo": cmd_demo}
     try:
@@ -283,13 +211,6 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: fail closed with one line
         print(f"authgate: {internal_error(exc)}", file=sys.stderr)
         return EXIT_ERROR
-
-
-def internal_error(exc: BaseException) -> str:
-    """One line for a failure of the gate itself; AUTHGATE_DEBUG=1 adds the traceback on stderr."""
-    if os.environ.get("AUTHGATE_DEBUG"):
-        traceback.print_exception(exc, file=sys.stderr)
-    return f"internal error of authgate: {type(exc).__name__}: {exc} (AUTHGATE_DEBUG=1 shows the traceback)"
 
 
 if __name__ == "__main__":

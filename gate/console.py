@@ -98,6 +98,11 @@ class Console:
         where = f"report: {report_path}   " if report_path else ""
         self.line(f"  {self._c(word, word)}  {where}{r.duration_s:.1f} s")
 
+    def config_problems(self, problems: list[str]) -> None:
+        """One line per problem, naming the key (`identities.bob.sub: Field required`), even when quiet."""
+        for problem in problems:
+            print(f"authgate: config: {clean(problem, 300)}", file=self.out, flush=True)
+
     def error(self, message: str, details: list[str]) -> None:
         self.line(f"  {self._c('ERROR', 'ERROR')}  could not scan: {clean(message, 300)}")
         for d in details:

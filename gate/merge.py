@@ -87,7 +87,8 @@ def _check_shards(parts: list[ScanResult]) -> None:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from gate.cli import EXIT_ERROR, _write
+    from gate.errors import EXIT_ERROR
+    from gate.report import write
 
     try:
         result = merge([load_report(Path(p)) for p in args.reports])
@@ -95,7 +96,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         print(f"authgate: merge: {exc}", file=sys.stderr)
         return EXIT_ERROR
     try:
-        _write(args.format, result, args.output)
+        write(args.format, result, args.output)
     except (OSError, ValueError) as exc:
         print(f"authgate: merge: cannot write {args.output}: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -26,3 +26,15 @@ def renderer(fmt: str) -> Renderer:
         raise ValueError(f"unknown format {fmt!r} (one of {', '.join(sorted(FORMATS))})")
     mod = importlib.import_module(f"gate.report.{FORMATS[fmt]}")
     return mod.render  # type: ignore[no-any-return]
+
+
+def write(fmt: str, result: ScanResult, path: str) -> None:
+    """Render `result` as `fmt` into `path` ('-' is stdout). OSError when the file cannot be written."""
+    import sys
+    from pathlib import Path
+
+    text = renderer(fmt)(result)
+    if path == "-":
+        sys.stdout.write(text)
+    else:
+        Path(path).write_text(text, encoding="utf-8")

@@ -1,0 +1,66 @@
+"""One scan from a config file to a result, the same for the CLI and the Action.
+
+It never raises for a problem the user can fix: a config error, a service that does not start, a
+check that broke or a bug of the gate all come back as an error result (verdict `error`, exit 2)
+whose reasons say why, so every caller still writes its reports and fails closed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gate.config import ConfigError, load_config
+from gate.console import Console
+from gate.errors import ScanError, internal_error
+from gate.result import ScanResult
+from gate.scoring import Verdict
+
+if TYPE_CHECKING:
+    from gate.scan import Options
+
+
+def config_name(root: Path, cfg_path: Path) -> str:
+    """The config file as reports point at it: relative to the service directory when inside it."""
+    try:
+        return cfg_path.relative_to(root).as_posix()
+    except ValueError:
+        return cfg_path.as_posix()
+
+
+def error_result(target: str, message: str, config: str = ".authgate.yml") -> ScanResult:
+    verdict = Verdict(score=0, gate_score=0, grade="F", verdict="error", reasons=[message])
+    return ScanResult(
+        service=target,
+        findings=[],
+        fixed=[],
+        verdict=verdict,
+        threshold=0,
+        fail_on="high",
+        duration_s=0.0,
+        complete=False,
+        config=config,
+    )
+
+
+def run_scan(root: Path, cfg_path: Path, opts: Options, target: str, console: Console) -> ScanResult:
+    from gate.scan import scan  # boto3 and friends: loaded only when a scan runs
+
+    config = config_name(root, cfg_path)
+    try:
+        cfg = load_config(cfg_path)
+    except ConfigError as exc:
+        console.config_problems(exc.problems)
+        return error_result(target, "config: " + "; ".join(exc.problems), config)
+    console.header(target)
+    try:
+        result = scan(root, cfg, console, opts, target=target)
+    except ScanError as exc:
+        console.error(exc.message, exc.details)
+        return error_result(target, exc.message, config)
+    except Exception as exc:  # a bug of the gate: still an error result, never a missing report
+        message = internal_error(exc)
+        console.error(message, [])
+        return error_result(target, message, config)
+    result.config = config
+    return result
