@@ -102,10 +102,6 @@ def _identity_values(ctx: ScanContext, me: Identity) -> dict[str, str]:
     return out
 
 
-def _template_rx(op: Operation) -> re.Pattern[str]:
-    return re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/?]+", re.escape(op.path)) + r"(\?.*)?$")
-
-
 def _settle(
     ctx: ScanContext,
     op: Operation,
@@ -117,9 +113,9 @@ def _settle(
 ) -> str | None:
     """Settle `identity+request` by a recorded request of `me` where one of `fields` carried another value
     (a bola probe, an errors provocation): the key followed it (`request`) or stayed the caller's (`identity`)."""
-    rx, own = _template_rx(op), _identity_values(ctx, me)
+    own = _identity_values(ctx, me)
     for ex in ctx.prober.exchanges:
-        if ex.identity != me.name or ex.method != op.method or not rx.match(ex.path.split("?")[0]):
+        if ex.identity != me.name or ex.method != op.method or not op.matches(ex.path):
             continue
         sent = request_fields(op, ex)
         changed = {f: sent[f] for f in fields if f in sent and sent[f] not in own}

@@ -44,10 +44,10 @@ from github.Repository import Repository
 from gate.findings import Finding, Severity
 from gate.report.json_report import load_report
 from gate.report.location import locate
+from gate.report.markdown import MARKER
 from gate.result import ReportError, ScanResult
 from gate.workflow import Event, InputError, Note, load_event, summary_with_notes, write_summary
 
-MARKER = "<!-- authgate:summary -->"
 _TARGET = re.compile(r"<!-- authgate:target ([\w./-]{1,200}) -->")
 CHECK_NAME = "authgate"
 ACTIONS_BOT = "github-actions[bot]"  # who an Actions token writes as (its GET /user answers 403)

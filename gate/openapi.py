@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -39,6 +40,17 @@ class Operation:
     @property
     def has_body(self) -> bool:
         return self.method in ("POST", "PUT", "PATCH")
+
+    def matches(self, path: str) -> bool:
+        """Whether a concrete request path (its query string ignored) is an instance of this route."""
+        path = path.split("?", 1)[0]
+        return path == self.path or _template_rx(self.path).fullmatch(path) is not None
+
+
+@functools.lru_cache(maxsize=1024)
+def _template_rx(template: str) -> re.Pattern[str]:
+    """`/users/{user_id}/profile` -> a pattern where each parameter is one path segment."""
+    return re.compile(PARAM_RE.sub("[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")))
 
 
 @dataclass(slots=True)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from gate.checks.context import ScanContext
+from gate.checks.context import ScanContext, Secret
 from gate.checks.util import is_admin_route, is_public, touched_db
 from gate.identities import Identity, credentials, mint
 from gate.login import LoginError, body_kwargs, extract_token, login_body
@@ -19,15 +19,8 @@ from gate.openapi import Operation
 from gate.probe import Exchange
 from gate.users import Account, accounts
 
-GARBAGE = "authgate.garbage.token"
+GARBAGE_TOKEN = "authgate.garbage.token"  # not a token at all: every check that sends one uses this
 MAX_CANDIDATES = 24  # protected GET operations looked at per identity
-
-
-@dataclass(frozen=True, slots=True)
-class Secret:
-    kind: str  # token | password | api-key | key-material
-    owner: str  # identity or account name, or "service"
-    value: str
 
 
 def remember(ctx: ScanContext, kind: str, owner: str, value: str | None) -> None:
@@ -154,7 +147,13 @@ async def _refused(ctx: ScanContext, path: str, lane: int | None) -> bool:
         refused = not anon.ok
         if refused and ctx.cfg.auth.api_key is None:
             junk = await send_token(
-                ctx, "GET", path, Identity("anonymous", "", None), GARBAGE, label="garbage token (control)", lane=lane
+                ctx,
+                "GET",
+                path,
+                Identity("anonymous", "", None),
+                GARBAGE_TOKEN,
+                label="garbage token (control)",
+                lane=lane,
             )
             refused = not junk.ok
         cache[path] = refused

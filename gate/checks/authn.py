@@ -31,6 +31,7 @@ import base64
 from collections.abc import AsyncIterator
 
 from gate.checks import register
+from gate.checks._auth import GARBAGE_TOKEN
 from gate.checks.context import ScanContext
 from gate.checks.util import is_public, sample_body, touched_db, values_in
 from gate.findings import CheckMeta, Confidence, Finding, Severity
@@ -99,7 +100,6 @@ QUERY_TOKEN = CheckMeta(
     **{**_COMMON, "cwe": ("CWE-598",), "severity": Severity.MEDIUM},
 )
 
-GARBAGE_TOKEN = "authgate.garbage.token"
 BASIC_MADE_UP = "Basic " + base64.b64encode(b"authgate:not-a-password").decode()
 QUERY_PARAMS = ("access_token", "token")
 

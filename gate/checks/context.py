@@ -34,6 +34,15 @@ SENSITIVE_ATTR = re.compile(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Secret:
+    """A credential the gate used: redacted from all evidence, looked for in the service's logs."""
+
+    kind: str  # token | password | api-key | key-material
+    owner: str  # identity or account name, or "service"
+    value: str
+
+
 @dataclass
 class ScanContext:
     cfg: Config
@@ -121,11 +130,20 @@ class ScanContext:
         return re.sub(r"{[^}]+}", "authgate-probe", op.path)
 
     # -- evidence ---------------------------------------------------------------------------
-    def redactions(self) -> list[str]:
-        out = [self.secret or "", *list(self.extra_redactions)]
+    def credentials(self) -> list[Secret]:
+        """Every credential of the scan: the identities', the JWT key, and those checks remembered."""
+        out: list[Secret] = list(self.scratch.get("secrets", []))
         for i in self.identities.values():
-            out += [i.token or "", i.password or "", i.api_key or "", *i.cookies.values()]
-        return [s for s in out + self._stored_secrets() if s]
+            out += [Secret("password", i.name, i.password or ""), Secret("token", i.name, i.token or "")]
+            out += [Secret("api-key", i.name, i.api_key or "")]
+            out += [Secret("token", i.name, v) for v in i.cookies.values()]
+        if self.secret:
+            out.append(Secret("key-material", "the JWT secret the gate handed the service", self.secret))
+        return [s for s in out if s.value]
+
+    def redactions(self) -> list[str]:
+        out = [s.value for s in self.credentials()] + list(self.extra_redactions) + self._stored_secrets()
+        return [s for s in out if s]
 
     def _stored_secrets(self) -> list[str]:
         """Seeded secrets (password hashes, keys; the throwaway accounts' too): named by exposure, never
@@ -165,11 +183,8 @@ class ScanContext:
 
     def operation_for(self, method: str, path: str) -> Operation | None:
         """The operation whose route template matches a concrete request path (query string ignored)."""
-        path = path.split("?", 1)[0]
         for op in self.located or self.operations:
-            if op.method == method.upper() and (
-                op.path == path or re.fullmatch(re.sub(r"\\{[^}/]+\\}", "[^/]+", re.escape(op.path)), path)
-            ):
+            if op.method == method.upper() and op.matches(path):
                 return op
         return None
 

@@ -30,8 +30,7 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from gate.checks import register
-from gate.checks._auth import Secret
-from gate.checks.context import ScanContext
+from gate.checks.context import ScanContext, Secret
 from gate.dynamo.local import DUMMY_CREDENTIALS
 from gate.findings import CheckMeta, Confidence, Finding, Severity
 from gate.openapi import Operation
@@ -81,16 +80,9 @@ class _Hits:
 
 
 def _secrets(ctx: ScanContext) -> list[Secret]:
-    out: list[Secret] = list(ctx.scratch.get("secrets", []))
-    for i in ctx.identities.values():
-        out += [Secret("password", i.name, i.password or ""), Secret("token", i.name, i.token or "")]
-        out += [Secret("api-key", i.name, i.api_key or "")]
-        out += [Secret("token", i.name, v) for v in i.cookies.values()]
-    if ctx.secret:
-        out.append(Secret("key-material", "the JWT secret the gate handed the service", ctx.secret))
     seen: set[str] = set()
     unique = []
-    for s in out:
+    for s in ctx.credentials():
         if len(s.value) >= MIN_LENGTH and s.value not in seen:
             seen.add(s.value)
             unique.append(s)
