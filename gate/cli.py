@@ -93,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sc = sub.add_parser("schema", help="print the JSON Schema of .authgate.yml (or of the report)")
     sc.add_argument("--report", action="store_true", help="the JSON report's schema instead")
+    sc.add_argument("--markdown", action="store_true", help="the configuration reference as a Markdown table")
 
     c = sub.add_parser("comment", help="post the PR comment and check run from a JSON report (workflow_run)")
     c.add_argument("--report", required=True, help="the JSON report of the scan (an artifact of the scan workflow)")
@@ -166,7 +167,11 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    if args.report:
+    if args.markdown:
+        from gate.config_doc import reference_markdown
+
+        sys.stdout.write(reference_markdown())
+    elif args.report:
         from gate.report.json_report import SCHEMA_PATH
 
         sys.stdout.write(SCHEMA_PATH.read_text(encoding="utf-8"))

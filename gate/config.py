@@ -1,4 +1,4 @@
-"""`.authgate.yml` (version 1): pydantic models of the whole contract in DESIGN.md.
+"""`.authgate.yml` (version 1): pydantic models of the whole contract (README: Configuration reference).
 
 Unknown keys are errors (a typo must name the key, never be ignored). `load_config` turns every
 problem into a `ConfigError` holding one line per problem (`identities.bob.sub: Field required`);
@@ -31,6 +31,8 @@ class Strict(BaseModel):
 
 
 class ServiceConfig(Strict):
+    """How the gate starts (or reaches) the service under test."""
+
     command: str | None = Field(None, description="Command that starts the service; {port} is filled in.")
     url: str | None = Field(None, description="Base URL of a service that is already running (instead of command).")
     workdir: str = Field(".", description="Working directory of the service, relative to the config file.")
@@ -58,7 +60,9 @@ class ServiceConfig(Strict):
 
 
 class IndexConfig(Strict):
-    name: str
+    """A global secondary index."""
+
+    name: str = Field(description="Index name, as the service queries it.")
     key: dict[str, KeyType] = Field(description="Partition key, then optional sort key: {attr: S|N|B}.")
 
     @field_validator("key")
@@ -70,45 +74,67 @@ class IndexConfig(Strict):
 
 
 class TableConfig(IndexConfig):
+    """A table the gate creates in DynamoDB Local."""
+
+    name: str = Field(description="Table name, as the service calls it.")
     indexes: list[IndexConfig] = Field(default_factory=list, description="Global secondary indexes.")
 
 
 class DynamoConfig(Strict):
+    """The database: embedded DynamoDB Local, its tables (listed here or read from a template)."""
+
     endpoint: str | None = Field(None, description="An existing DynamoDB(-Local) endpoint; default: embedded.")
-    tables: list[TableConfig] = Field(default_factory=list)
+    tables: list[TableConfig] = Field(default_factory=list, description="Tables to create, with keys and GSIs.")
     template: str | None = Field(None, description="CloudFormation/SAM template to read tables from.")
 
 
 class JwtConfig(Strict):
+    """JWTs: the gate hands the service a fresh key per scan and mints the identities' tokens with it."""
+
     secret_env: str = Field("JWT_SECRET", description="Env var through which the gate hands the service its secret.")
-    algorithm: Literal["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256"] = "HS256"
-    subject_claim: str = "sub"
+    algorithm: Literal["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256"] = Field(
+        "HS256", description="Signing algorithm the service verifies."
+    )
+    subject_claim: str = Field("sub", description="Claim that names the caller.")
     public_key_env: str | None = Field(None, description="For RS*/ES*: env var with the public key (PEM).")
     private_key_env: str | None = Field(None, description="For RS*/ES*: env var with the private key (PEM).")
     expires_in: int = Field(900, gt=0, description="Lifetime in seconds of the tokens the gate mints.")
 
 
 class LoginConfig(Strict):
-    path: str = "/login"
-    method: Literal["POST", "PUT"] = "POST"
-    body: dict[str, Any] = Field(default_factory=lambda: {"email": "{email}", "password": "{password}"})
+    """The identities log in through the service; their tokens come from its answers."""
+
+    path: str = Field("/login", description="Login route.")
+    method: Literal["POST", "PUT"] = Field("POST", description="Its method.")
+    body: dict[str, Any] = Field(
+        default_factory=lambda: {"email": "{email}", "password": "{password}"},
+        description="Login body; {email} and {password} are filled per identity.",
+    )
     form: bool = Field(False, description="Send the body form-encoded instead of JSON.")
     token: str = Field("access_token", description="Dotted path to the token in the JSON answer.")
     cookie: str | None = Field(None, description="Take the token from this cookie instead.")
     reset_path: str | None = Field(None, description="Password-reset route (enumeration check).")
-    reset_body: dict[str, Any] = Field(default_factory=lambda: {"email": "{email}"})
+    reset_body: dict[str, Any] = Field(
+        default_factory=lambda: {"email": "{email}"}, description="Password-reset body; {email} is filled in."
+    )
 
 
 class LogoutConfig(Strict):
-    path: str = "/logout"
-    method: Literal["POST", "GET", "DELETE"] = "POST"
+    """The logout route: kept away from the scan's identities, used by jwt.after-logout."""
+
+    path: str = Field("/logout", description="Logout route.")
+    method: Literal["POST", "GET", "DELETE"] = Field("POST", description="Its method.")
 
 
 class ApiKeyConfig(Strict):
-    header: str = "X-Api-Key"
+    """Static API keys (one per identity, `identities.<name>.api_key`) instead of tokens."""
+
+    header: str = Field("X-Api-Key", description="Header that carries the key.")
 
 
 class PasswordHashConfig(Strict):
+    """How the service hashes passwords: the gate seeds user records with the service's own hashing."""
+
     command: str | None = Field(
         None, description="Command reading the password on stdin, printing the hash as its last line."
     )
@@ -142,8 +168,10 @@ class UsersConfig(Strict):
 
 
 class AuthConfig(Strict):
-    header: str = "Authorization"
-    scheme: str = "Bearer"
+    """How callers authenticate: header and scheme, JWTs, a login flow, API keys."""
+
+    header: str = Field("Authorization", description="Header that carries the credential.")
+    scheme: str = Field("Bearer", description="Scheme before the token (empty: the bare token).")
     jwt: JwtConfig | None = None
     login: LoginConfig | None = None
     logout: LogoutConfig | None = None
@@ -153,27 +181,35 @@ class AuthConfig(Strict):
 
 
 class IdentityConfig(Strict):
+    """An identity the gate acts as (at least two: one attacks the other)."""
+
     sub: str = Field(description="Subject: the value of the subject claim, usually the owner key of its items.")
-    email: str | None = None
-    password: str | None = None
+    email: str | None = Field(None, description="Login e-mail (login flow, enumeration).")
+    password: str | None = Field(None, description="Password for the login flow.")
     claims: dict[str, Any] = Field(default_factory=dict, description="Extra claims in minted tokens.")
     role: str | None = Field(None, description="A role marks a privileged identity (bfla).")
-    api_key: str | None = None
+    api_key: str | None = Field(None, description="Its API key (auth.api_key).")
 
 
 class FixtureConfig(Strict):
-    table: str
+    """An item the gate writes before the scan."""
+
+    table: str = Field(description="Table of the item.")
     owner: str | None = Field(None, description="Identity that owns this item (bola).")
-    item: dict[str, Any]
+    item: dict[str, Any] = Field(description="The item, as plain JSON values.")
 
 
 class RateLimitConfig(Strict):
+    """The brute-force check: failed logins sent to the credential endpoint."""
+
     path: str | None = Field(None, description="The credential endpoint attacked; default: auth.login.path.")
-    attempts: int = Field(30, ge=3, le=500)
+    attempts: int = Field(30, ge=3, le=500, description="Failed logins sent.")
     seconds: float = Field(5.0, gt=0, le=60, description="Time budget of the attempts.")
 
 
 class ChecksConfig(Strict):
+    """What the checks may do and skip."""
+
     exclude: list[str] = Field(default_factory=list, description="Check ids or families to skip.")
     rate_limit: RateLimitConfig = Field(default_factory=RateLimitConfig)
     public: list[str] = Field(
@@ -186,6 +222,8 @@ class ChecksConfig(Strict):
 
 
 class GateConfig(Strict):
+    """The verdict: threshold, severity that fails, baseline, time budget."""
+
     threshold: int = Field(80, ge=0, le=100, description="Minimum gate score to pass.")
     fail_on: Severity = Field("high", description="A new finding at or above this severity fails the gate.")
     baseline: str = Field(".authgate-baseline.json", description="Accepted findings, by fingerprint.")
@@ -198,13 +236,13 @@ class GateConfig(Strict):
 
 
 class Config(Strict):
-    version: Literal[1]
+    version: Literal[1] = Field(description="Config format version.")
     service: ServiceConfig
     openapi: str | None = Field("/openapi.json", description="URL path on the service, or a file in the repo.")
     dynamodb: DynamoConfig = Field(default_factory=DynamoConfig)
     auth: AuthConfig = Field(default_factory=AuthConfig)
-    identities: dict[str, IdentityConfig]
-    fixtures: list[FixtureConfig] = Field(default_factory=list)
+    identities: dict[str, IdentityConfig] = Field(description="The identities, by name.")
+    fixtures: list[FixtureConfig] = Field(default_factory=list, description="Items seeded before the scan.")
     checks: ChecksConfig = Field(default_factory=ChecksConfig)
     gate: GateConfig = Field(default_factory=GateConfig)
 

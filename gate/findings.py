@@ -69,7 +69,7 @@ FINGERPRINT_VERSION = "v1"
 
 
 def fingerprint(check: str, method: str, route: str, parameter: str, roles: str) -> str:
-    """Stable id of a flaw: never ports, canaries, timestamps or line numbers (DESIGN.md)."""
+    """Stable id of a flaw: never ports, canaries, timestamps or line numbers."""
     raw = "\x1f".join((FINGERPRINT_VERSION, check, method.upper(), route, parameter, roles))
     return f"{FINGERPRINT_VERSION}:{hashlib.sha256(raw.encode()).hexdigest()[:24]}"
 

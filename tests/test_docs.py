@@ -10,5 +10,24 @@ from tests.conftest import ROOT
 
 def test_readme_lists_exactly_the_registered_check_ids() -> None:
     readme = (ROOT / "README.md").read_text()
-    listed = set(re.findall(r"^\| `([a-z-]+\.[a-z0-9.-]+)` \|", readme, re.M))
+    section = readme[readme.index("\n## Checks\n") :]
+    section = section[: section.index("\n## ", 1)]
+    listed = set(re.findall(r"^\| `([a-z-]+\.[a-z0-9.-]+)` \|", section, re.M))
     assert listed == set(checks.all_ids())
+
+
+def test_readme_carries_the_generated_configuration_reference() -> None:
+    from gate.config_doc import reference_markdown, rows
+
+    readme = (ROOT / "README.md").read_text()
+    start, end = "<!-- config-reference:start -->\n", "<!-- config-reference:end -->"
+    table = readme[readme.index(start) + len(start) : readme.index(end)]
+    assert table == reference_markdown(), "run `authgate schema --markdown` and paste it into the README"
+    keys = [path for path, *_ in rows()]
+    assert {"service.command", "auth.login.path", "identities.<name>.sub", "gate.timeout"} <= set(keys)
+    assert all(meaning for *_, meaning in rows())  # every key says what it is for
+
+
+def test_docs_point_only_at_files_a_user_has() -> None:
+    for doc in ("README.md", "ARCHITECTURE.md"):
+        assert "../shared" not in (ROOT / doc).read_text(), doc

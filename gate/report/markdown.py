@@ -1,6 +1,6 @@
 """The Markdown summary: the pull-request comment and the job summary (`$GITHUB_STEP_SUMMARY`).
 
-Layout (UX.md): the hidden marker `<!-- authgate:summary -->` on the first line (the Action finds
+Layout: the hidden marker `<!-- authgate:summary -->` on the first line (the Action finds
 its comment again by it and edits it in place); a heading with the grade badge and the verdict; the
 gate score against the threshold and the new findings that fail the gate; counts by severity; a
 table of the new findings (check, operation, identity, CWE, OWASP, `file:line`); the evidence of
