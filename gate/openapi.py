@@ -25,9 +25,7 @@ class Operation:
     path_params: tuple[str, ...] = ()
     query_params: tuple[str, ...] = ()
     body_fields: tuple[str, ...] = ()  # top-level properties of the JSON request body
-    required_fields: tuple[str, ...] = ()
     body_types: tuple[tuple[str, str], ...] = ()  # (field, JSON Schema type)
-    security: bool | None = None  # True: spec requires auth; False: spec says none; None: spec is silent
     tags: tuple[str, ...] = ()
     summary: str = ""
     file: str | None = None
@@ -118,7 +116,6 @@ def _decode(text: str, yaml_ok: bool, source: str) -> Any:
 
 
 def _parse(doc: dict[str, Any], source: str) -> Spec:
-    global_security = bool(doc.get("security"))
     ops: list[Operation] = []
     for path, item in sorted(doc["paths"].items()):
         if not isinstance(item, dict):
@@ -131,8 +128,6 @@ def _parse(doc: dict[str, Any], source: str) -> Spec:
             params = shared + [_resolve(doc, p) for p in op.get("parameters") or []]
             schema = _body_schema(doc, op)
             props = {k: _resolve(doc, v) for k, v in (schema.get("properties") or {}).items()}
-            sec = op.get("security")
-            security: bool | None = bool(sec) if sec is not None else (True if global_security else None)
             ops.append(
                 Operation(
                     method=method.upper(),
@@ -140,9 +135,7 @@ def _parse(doc: dict[str, Any], source: str) -> Spec:
                     path_params=tuple(PARAM_RE.findall(path)),
                     query_params=tuple(p["name"] for p in params if p.get("in") == "query" and "name" in p),
                     body_fields=tuple(props),
-                    required_fields=tuple(schema.get("required") or ()),
                     body_types=tuple((k, str(v.get("type", "string"))) for k, v in props.items()),
-                    security=security,
                     tags=tuple(op.get("tags") or ()),
                     summary=str(op.get("summary") or op.get("operationId") or ""),
                 )

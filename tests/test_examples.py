@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def _keys(report: dict) -> set[tuple[str, str, str | None]]:
-    return {(f["check"], f"{f['method']} {f['route']}", f["identity"]) for f in report["findings"]}
+    return {(f["check"], f"{f['method']} {f['route']}".strip(), f["identity"]) for f in report["findings"]}
 
 
 def test_vulnerable_example_fails_with_proven_findings(vulnerable_report: tuple[int, dict, str]) -> None:
@@ -12,15 +12,43 @@ def test_vulnerable_example_fails_with_proven_findings(vulnerable_report: tuple[
     assert code == 1, output
     assert report["verdict"] == "fail" and report["complete"] is True
     keys = _keys(report)
-    expected = {
+    # exactly these: every flaw of the example (its NOT OK comments), and nothing its OK code does
+    assert keys == {
+        ("account-state.missing-attribute", "POST /login", "authgate-no-confirmed"),
+        ("account-state.missing-attribute", "POST /login", "authgate-no-enabled"),
+        ("account-state.token-after-disable", "GET /users/{user_id}/profile", "authgate-control"),
+        ("account-state.token-after-password-change", "GET /users/{user_id}/profile", "authgate-control"),
         ("authn.missing", "GET /profiles", None),
-        ("bola.read", "GET /users/{user_id}/profile", "alice"),
-        ("bola.write", "PUT /users/{user_id}/profile", "alice"),
-        ("bola.write", "DELETE /users/{user_id}/posts/{post_id}", "alice"),
-        ("bola.list", "GET /posts", "alice"),
+        ("bfla.privileged-operation", "DELETE /admin/users/{user_id}", "alice"),
+        ("bfla.privileged-operation", "GET /admin/stats", "alice"),
         ("bola.filter-scoped", "GET /me/posts", "alice"),
-    }
-    assert expected <= keys, sorted(keys - expected)
+        ("bola.list", "GET /posts", "alice"),
+        ("bola.list", "GET /profiles", "alice"),
+        ("bola.read", "GET /users/{user_id}/profile", "alice"),
+        ("bola.write", "DELETE /users/{user_id}/posts/{post_id}", "alice"),
+        ("bola.write", "PUT /users/{user_id}/profile", "alice"),
+        ("enumeration.response", "POST /login", None),
+        ("enumeration.response", "POST /password-reset", None),
+        ("errors.leak", "GET /users/{user_id}/notes/{note_id}", "alice"),
+        ("exposure.pii", "GET /posts", "alice"),
+        ("exposure.secret", "GET /users/{user_id}/profile", "alice"),
+        ("jwt.after-logout", "POST /logout", "authgate-logout"),
+        ("jwt.other-key", "GET /users/{user_id}/profile", "alice"),
+        ("jwt.weak-secret", "POST /login", "alice"),
+        ("mass-assignment.owner", "POST /posts", "alice"),
+        ("mass-assignment.privilege", "PUT /users/{user_id}/profile", "alice"),
+        ("rate-limit.credentials", "POST /login", "authgate-ratelimit"),
+        ("secrets-in-logs.token", "", "alice"),
+        ("static.error-leak", "GET /users/{user_id}/notes/{note_id}", None),
+        ("static.hardcoded-jwt-secret", "", None),
+        ("static.jwt-unverified", "", None),
+        ("static.password-compare", "POST /login", None),
+        ("static.secret-logged", "", None),
+        ("static.unscoped-scan", "GET /admin/stats", None),
+        ("static.unscoped-scan", "GET /profiles", None),
+        ("static.update-from-request", "PUT /users/{user_id}/profile", None),
+        ("static.weak-password-hash", "", None),
+    }, sorted(keys)
     for f in report["findings"]:
         ev = f["evidence"]
         assert ev["request"] or ev["code"] or ev["log"], f["check"]
