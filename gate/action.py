@@ -138,7 +138,8 @@ HANDOFF_FD = "AUTHGATE_SECRETS_FD"
 
 
 def _reexec_without_secrets() -> None:
-    """Replace this process with a copy whose start-up environment holds no secret (never returns)."""
+    """Replace this process with a copy whose start-up environment holds no secret (never returns;
+    OSError when the exec fails)."""
     secrets = {k: os.environ[k] for k in SECRET_ENV if k in os.environ}
     r, w = os.pipe()
     os.write(w, json.dumps(secrets).encode())  # a few hundred bytes: fits the pipe's buffer
@@ -164,7 +165,14 @@ def main(env: Mapping[str, str] | None = None) -> int:
     """The step. An unexpected failure is one error line and exit 2 ("could not scan"), never a
     traceback mistaken for a failed gate; SIGTERM (a cancelled job) unwinds so nothing is left running."""
     if env is None and any(k in os.environ for k in SECRET_ENV):
-        _reexec_without_secrets()
+        try:
+            _reexec_without_secrets()
+        except OSError as exc:  # fail closed: never scan with the token readable in /proc
+            for key in SECRET_ENV:
+                os.environ.pop(key, None)
+            message = f"authgate could not restart itself without the token in its environment: {exc}"
+            print(command("error", message, title="authgate"), flush=True)
+            return 2
     signal.signal(signal.SIGTERM, on_sigterm)
     try:
         return run({**os.environ, **_received_secrets()} if env is None else dict(env))

@@ -145,8 +145,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     result = run_scan(root, cfg_path, _options(args, use_baseline=not args.no_baseline), args.target, console)
     if not _write_all(args, result, output):
         return EXIT_ERROR
-    if result.complete:  # an incomplete scan has said why already
-        console.result(result, None if output == "-" else output)
+    console.result(result, None if output == "-" else output)  # an incomplete scan lists its reasons there
     return result.verdict.exit_code
 
 

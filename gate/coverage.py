@@ -4,7 +4,8 @@ and every check then finds nothing.
 
 Three signals, each enough to make the scan incomplete (verdict `error`):
 - the service's DynamoDB calls failed for a reason no request can cause: a table the gate did not
-  create (`ResourceNotFoundException`), credentials refused;
+  create (`ResourceNotFoundException`), credentials refused; or every call of the identities' own,
+  legitimate requests failed (a `ValidationException` from a key schema that does not fit);
 - most of the identities' own, legitimate GET requests failed (fewer than half answered 2xx);
 - the service never called DynamoDB, although the scan sent it requests.
 """
@@ -24,6 +25,8 @@ _BROKEN = {
     "AccessDeniedException": "access denied",
 }
 MIN_OWN_OK = 0.5
+_META = {"DescribeTable", "ListTables", "DescribeEndpoints"}
+_EXPECTED = {"ConditionalCheckFailedException"}  # a guarded write refusing is the service working
 
 
 def problems(ctx: ScanContext) -> list[str]:
@@ -42,7 +45,16 @@ def problems(ctx: ScanContext) -> list[str]:
                 f"the service made no DynamoDB call in {ctx.prober.sent} requests: it does not use the "
                 "gate's database (is its endpoint hard-coded instead of read from AWS_ENDPOINT_URL_DYNAMODB?)"
             )
-    own = [r for r in _own_requests(ctx) if r.exchange.method == "GET"]
+    mine = _own_requests(ctx)
+    own_calls = [c for r in mine for c in r.exchange.calls if c.operation not in _META]
+    if own_calls and all(c.error and c.error not in _EXPECTED for c in own_calls):
+        kinds = Counter(str(c.error) for c in own_calls)
+        listed = ", ".join(f"{e} x{n}" for e, n in kinds.most_common(3))
+        out.append(
+            f"every DynamoDB call of the identities' own requests failed ({listed}): the tables' keys or "
+            "the fixtures do not fit what the service expects"
+        )
+    own = [r for r in mine if r.exchange.method == "GET"]
     ok = [r for r in own if r.exchange.ok]
     if own and len(ok) < MIN_OWN_OK * len(own):
         failed = [r for r in own if not r.exchange.ok][:3]

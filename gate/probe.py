@@ -8,6 +8,7 @@ to it. Retries are off: a probe is sent exactly once, so what the recorder saw i
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import itertools
 import json
@@ -94,11 +95,21 @@ def redact_text(text: str | None, secrets: list[str], keep: int = 0) -> str:
 async def _bounded_text(resp: httpx.Response) -> str:
     """The body as text, at most MAX_BODY bytes of it (a longer one is cut, marked, and never read further)."""
     got = bytearray()
+    cut = False
     async for chunk in resp.aiter_bytes():
         got += chunk
         if len(got) > MAX_BODY:
-            return bytes(got[:MAX_BODY]).decode(resp.charset_encoding or "utf-8", "replace") + "…[cut]"
-    return bytes(got).decode(resp.charset_encoding or "utf-8", "replace")
+            got, cut = got[:MAX_BODY], True
+            break
+    return bytes(got).decode(_codec(resp.charset_encoding), "replace") + ("…[cut]" if cut else "")
+
+
+def _codec(charset: str | None) -> str:
+    """The response's charset when Python knows it; UTF-8 for none or a made-up one (`utf8mb4`)."""
+    try:
+        return codecs.lookup(charset or "utf-8").name
+    except LookupError:
+        return "utf-8"
 
 
 class Prober:

@@ -6,6 +6,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import tempfile
 from pathlib import Path
 
 
@@ -38,29 +39,30 @@ def run_bounded(
 ) -> tuple[int, str, str]:
     """Run `argv` in its own process group: (exit code, stdout, stderr), as text.
 
-    On timeout the whole group is stopped (an install step's or a hashing command's children too),
-    never only the direct child as `subprocess.run` does."""
-    try:
-        proc = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env=env,
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-    except (FileNotFoundError, PermissionError) as exc:
-        raise NotFound(argv[0]) from exc
-    try:
-        out, err = proc.communicate(stdin.encode() if stdin is not None else None, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        stop_group(proc, grace=1.0)
-        proc.communicate()
-        raise Timeout(argv[0]) from None
-    finally:
-        if proc.poll() is None:
-            stop_group(proc, grace=1.0)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)  # what the command left running in the background
-    return proc.returncode, out.decode(errors="replace"), err.decode(errors="replace")
+    The output goes to files, not pipes, so a background child that keeps them open (`sleep 600 &`)
+    cannot hold the gate past `timeout`. The command's own exit is what is waited for; then its
+    whole group is stopped (what it left running in the background too), on timeout as well."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as given:
+        given.write((stdin or "").encode())
+        given.seek(0)
+        try:
+            proc = subprocess.Popen(
+                argv,
+                cwd=cwd,
+                env=env,
+                stdin=given if stdin is not None else subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+            )
+        except (FileNotFoundError, PermissionError) as exc:
+            raise NotFound(argv[0]) from exc
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise Timeout(argv[0]) from None
+        finally:
+            stop_group(proc, grace=1.0)  # the command, or what it left behind
+        out.seek(0)
+        err.seek(0)
+        return proc.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace")

@@ -249,3 +249,28 @@ def test_the_enumeration_note_counts_the_pairs_that_really_differ() -> None:
     pairs.append(Pair(ex(404, "no such user"), ex(404, "no such user")))  # one stray answer: the mode still tells
     assert response_difference(pairs, "a@x.test", "b@x.test") == "status"
     assert differing_pairs(pairs, "status", "a@x.test", "b@x.test") == 4
+
+
+def test_account_records_are_told_from_other_items() -> None:
+    from types import SimpleNamespace
+
+    from gate.checks.mass_assignment import _account_tables
+    from gate.config import TableConfig
+    from gate.dynamo.fixtures import OwnedItem
+    from gate.identities import Identity
+
+    alice = Identity(name="alice", sub="alice", role=None)
+    tables = [
+        TableConfig(name="profiles", key={"user_id": "S"}),
+        TableConfig(name="single", key={"pk": "S", "sk": "S"}),
+        TableConfig(name="posts", key={"owner_id": "S", "post_id": "S"}),
+    ]
+    owned = [
+        OwnedItem("profiles", "alice", {"user_id": "alice"}, {"user_id": "alice"}),
+        OwnedItem("single", "alice", {"pk": "USER#alice", "sk": "PROFILE"}, {"pk": "USER#alice", "sk": "PROFILE"}),
+        OwnedItem("single", "alice", {"pk": "USER#alice", "sk": "ORDER#1"}, {"pk": "USER#alice", "sk": "ORDER#1"}),
+        OwnedItem("posts", "alice", {"owner_id": "alice", "post_id": "p1"}, {"owner_id": "alice", "post_id": "p1"}),
+    ]
+    ctx = SimpleNamespace(cfg=SimpleNamespace(auth=SimpleNamespace(users=None)), tables=tables, owned=owned,
+                          identities={"alice": alice})  # fmt: skip
+    assert _account_tables(ctx, {"role", "is_admin"}) == {"profiles", "single"}

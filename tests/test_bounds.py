@@ -85,3 +85,47 @@ def test_the_recorder_refuses_a_message_larger_than_dynamodb_allows(dynamo: loca
         assert rec.calls == []
     finally:
         rec.stop()
+
+
+class _Bogus(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = "héllo".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf8mb4")  # not a codec Python knows
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_made_up_charset_is_read_as_utf8_not_a_broken_check() -> None:
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Bogus)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+
+    async def go() -> str:
+        prober = Prober([f"http://127.0.0.1:{srv.server_address[1]}"], None)
+        try:
+            ex = await prober.send("GET", "/")
+            assert ex.error is None and ex.status == 200
+            return ex.text
+        finally:
+            await prober.aclose()
+
+    try:
+        assert asyncio.run(go()) == "héllo"
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_a_long_secret_leaves_no_prefix_in_a_call_summary() -> None:
+    from gate.checks.context import _redacted_call
+    from gate.dynamo.recorder import DynamoCall
+
+    secret = "$2b$12$" + "abcdefghij" * 6  # longer than the summary's clip
+    call = DynamoCall(seq=1, lane=0, probe=1, operation="UpdateItem", table="users", key={"user_id": "alice"})
+    call.values = {":h": secret}
+    shown = _redacted_call(call, [secret])
+    assert secret[:12] not in str(shown) and "[redacted]" in shown["summary"]

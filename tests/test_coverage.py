@@ -19,3 +19,32 @@ def test_a_service_on_the_wrong_table_is_an_error_not_a_pass(tmp_path: Path) -> 
     reasons = " ".join(report["reasons"])
     assert "ResourceNotFoundException on table posts-v2" in reasons
     assert "legitimate GET requests" in reasons and "-> 500" in reasons
+
+
+def test_own_requests_whose_every_call_fails_make_the_scan_incomplete() -> None:
+    from concurrent.futures import Future
+    from types import SimpleNamespace
+
+    from gate import coverage
+    from gate.checks.util import OwnRequest
+    from gate.dynamo.recorder import DynamoCall
+    from gate.identities import Identity
+    from gate.probe import Exchange
+
+    def own(method: str, status: int, error: str) -> Future:
+        ex = Exchange(id=1, lane=0, method=method, path="/orders", identity="alice", request_headers={},
+                      request_body=None, status=status)  # fmt: skip
+        ex.calls = [DynamoCall(seq=1, lane=0, probe=1, operation="PutItem", table="orders", status=400, error=error)]
+        fut: Future = Future()  # the same interface as the scan's asyncio futures
+        fut.set_result(OwnRequest(Identity(name="alice", sub="alice", role=None), ex, []))
+        return fut
+
+    def problems(*futures: Future) -> list[str]:
+        recorder = SimpleNamespace(calls=[c for f in futures for c in f.result().exchange.calls])
+        ctx = SimpleNamespace(recorder=recorder, prober=SimpleNamespace(sent=10), own_cache=dict(enumerate(futures)))
+        return coverage.problems(ctx)
+
+    broken = problems(own("POST", 500, "ValidationException"), own("PUT", 500, "ValidationException"))
+    assert any(p.startswith("every DynamoDB call of the identities' own requests failed (ValidationException x2)")
+               for p in broken), broken  # fmt: skip
+    assert problems(own("POST", 409, "ConditionalCheckFailedException")) == []  # a guarded write refusing is fine

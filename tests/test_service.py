@@ -152,3 +152,23 @@ def test_a_command_past_its_time_bound_is_stopped_with_everything_it_spawned(tmp
         except OSError:
             pass  # the process ended while we looked
     assert left == [], "a grandchild survived the timeout"
+
+
+def test_a_command_that_leaves_a_child_running_returns_at_its_own_exit(tmp_path: Path) -> None:
+    from gate.proc import run_bounded
+
+    t0 = time.monotonic()
+    code, out, _ = run_bounded(
+        ["sh", "-c", "sleep 27.1828 & setsid sleep 5 & echo hi"], cwd=tmp_path, env=dict(os.environ), timeout=3
+    )
+    assert (code, out, time.monotonic() - t0 < 2) == (0, "hi\n", True)  # no wait for what holds the output open
+    time.sleep(0.2)
+    alive = [p for p in Path("/proc").glob("[0-9]*/cmdline") if _reads(p) == b"sleep\0" + b"27.1828\0"]
+    assert alive == []  # its background child in the same group is stopped
+
+
+def _reads(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -174,7 +175,7 @@ class ScanContext:
         return Evidence(
             request=ex.request_evidence(red) if ex else None,
             response=ex.response_evidence(red) if ex else None,
-            dynamodb_calls=[_redacted(c.to_dict(), red) for c in dcalls],
+            dynamodb_calls=[_redacted_call(c, red) for c in dcalls],
             item_changes=[_redacted(c, red) for c in changes or []],
             notes=[redact_text(n, red) for n in notes or []],
             log=[redact_text(line, red) for line in log or []],
@@ -212,11 +213,12 @@ class ScanContext:
             try:
                 yield lane, changes
             finally:
+                mark = self.recorder.settled() if self.recorder else None  # what the snapshot below contains
                 after = await asyncio.to_thread(snapshot.take, self.ddb, self.tables)
                 changes.extend(snapshot.diff(self.seeded, after, self.tables))
                 if changes:
                     await asyncio.to_thread(snapshot.restore, self.ddb, self.tables, self.seeded, after)
-                self._seed_seq = self.recorder.seq if self.recorder else None
+                self._seed_seq = mark
 
     async def _back_to_seed(self) -> None:
         """Restore the seeded data if anything may have written since it was last known to hold.
@@ -224,7 +226,7 @@ class ScanContext:
         The recorder sees every call, so the snapshot is skipped when no write arrived since."""
         if self.recorder is not None and self._seed_seq is not None and not self.recorder.wrote_since(self._seed_seq):
             return
-        mark = self.recorder.seq if self.recorder else None
+        mark = self.recorder.settled() if self.recorder else None  # taken before the snapshot: nothing missed
         now = await asyncio.to_thread(snapshot.take, self.ddb, self.tables)
         if snapshot.diff(self.seeded, now, self.tables):
             await asyncio.to_thread(snapshot.restore, self.ddb, self.tables, self.seeded, now)
@@ -247,6 +249,17 @@ class ScanContext:
                 if pk in vals:
                     owners.add(o.owner)
         return owners
+
+
+def _redacted_call(call: DynamoCall, secrets: list[str]) -> dict[str, Any]:
+    """A call as evidence: its values redacted first, then its one-line summary made from them (the
+    summary shortens long values, which would leave a secret's prefix past a later redaction)."""
+    clean = dataclasses.replace(
+        call, key=_redacted(call.key, secrets), values=_redacted(call.values, secrets), items=[], writes=[]
+    )
+    out = _redacted(call.to_dict(), secrets)
+    out["summary"] = clean.summary()
+    return dict(out)
 
 
 def _redacted(value: Any, secrets: list[str]) -> Any:

@@ -22,6 +22,7 @@ Remediation
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -76,9 +77,10 @@ def _privilege_fields(ctx: ScanContext) -> dict[str, Any]:
 
 def _account_tables(ctx: ScanContext, fields: set[str]) -> set[str]:
     """Tables whose items are accounts, where a privilege field grants something: `auth.users.table`,
-    tables whose seeded items already carry such a field (`role` on the admin's record), and tables
-    keyed by the identity alone (`profiles` keyed by `user_id` = the identity's sub). A `role` landing
-    in a blog post grants nothing: that is not this check's finding."""
+    tables whose seeded items already carry such a field (`role` on the admin's record), tables
+    keyed by the identity alone (`profiles` keyed by `user_id` = the identity's sub), and
+    single-table records (`USER#alice` / `PROFILE`). A `role` landing in a blog post grants
+    nothing: that is not this check's finding."""
     out = {ctx.cfg.auth.users.table} if ctx.cfg.auth.users else set()
     by_name = {t.name: t for t in ctx.tables}
     for item in ctx.owned:
@@ -86,9 +88,18 @@ def _account_tables(ctx: ScanContext, fields: set[str]) -> set[str]:
             out.add(item.table)
         ident = ctx.identities.get(item.owner or "")
         table = by_name.get(item.table)
-        if ident is not None and table is not None and len(table.key) == 1 and list(item.key.values()) == [ident.sub]:
-            out.add(item.table)
+        if ident is None or table is None:
+            continue
+        values = [str(v) for v in item.key.values()]
+        if len(table.key) == 1 and values == [ident.sub]:
+            out.add(item.table)  # `profiles` keyed by the identity
+        elif len(values) == 2 and ident.sub in values[0] and _RECORD.fullmatch(values[1]):
+            out.add(item.table)  # single-table design: `USER#alice` / `PROFILE`
     return out
+
+
+# sort-key values that name an account's own record in a single-table design, not one of its items
+_RECORD = re.compile(r"(?i)#?(profile|user|account|meta(data)?|details|settings|me)(#.*)?")
 
 
 def _owner_attrs(ctx: ScanContext) -> dict[str, set[str]]:

@@ -5,9 +5,10 @@ What it proves
   (default: `auth.login.path`), one after the other,
   within `checks.rate_limit.seconds` (default 5), for a throwaway account (`authgate-ratelimit`,
   seeded with `auth.users`; else an address no account has), never for an identity the scan
-  still needs. A finding when every answer was a plain refusal (400, 401 or 403): no 429, no
-  Retry-After, no 423, no "too many attempts" or lockout message. Other answers (404, 5xx) mean
-  the attempts never reached a credential check: a note, no finding. When the throwaway account can log in, it
+  still needs. A finding when the answers were plain refusals (400, 401 or 403; at least 80 % of
+  them and at least 10) and none throttled: no 429, no Retry-After, no 423, no "too many
+  attempts" or lockout message. Mostly other answers (404, 5xx) mean the attempts never reached a
+  credential check: a note, no finding. When the throwaway account can log in, it
   logs in once before (control) and once after the failures: if the correct password still
   works, there is no lockout either, and the evidence says so.
 
@@ -41,6 +42,7 @@ from gate.users import unknown_email
 
 MIN_ATTEMPTS = 10  # fewer unthrottled attempts (time ran out) prove nothing
 REFUSALS = {400, 401, 403}  # what a failed login answers; anything else is not a failed login
+MOST = 0.8  # share of the answers that must be refusals: a stray 500 does not hide a missing limit
 
 CREDENTIALS = CheckMeta(
     id="rate-limit.credentials",
@@ -104,8 +106,9 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
         return
     if after is not None and after.token is None:
         return  # locked out: the correct password stopped working
-    odd = sorted(s for s in statuses if s not in REFUSALS)
-    if odd:  # a 404 or a 500 is not a failed login: the attempts never reached the credential check
+    refused = sum(n for s, n in statuses.items() if s in REFUSALS)
+    if refused < max(MIN_ATTEMPTS, MOST * sent):  # 404s or 500s: the attempts never reached a credential check
+        odd = sorted(s for s in statuses if s not in REFUSALS)
         ctx.notes.append(f"rate-limit: {path} answered {odd} to failed logins, not a refusal; not judged")
         return
     counts = ", ".join(f"{n}x {s}" for s, n in sorted(statuses.items()))

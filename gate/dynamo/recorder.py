@@ -250,6 +250,8 @@ class Recorder:
         self._thread: threading.Thread | None = None
         self._servers: list[asyncio.base_events.Server] = []
         self._seq = 0
+        self._inflight: set[int] = set()  # calls that arrived and have no answer yet
+        self._lost: set[int] = set()  # calls whose connection broke before the answer
         self._opened = threading.Event()  # with held=True, calls wait until open() (tables seeded)
         if not held:
             self._opened.set()
@@ -313,18 +315,17 @@ class Recorder:
             self._lanes[lane].probe = None
             return [c for c in self.calls if c.probe == probe]
 
-    @property
-    def seq(self) -> int:
-        """The sequence number of the last call that arrived."""
+    def settled(self) -> int:
+        """A sequence number every call up to which has been answered by DynamoDB (and recorded, or
+        lost with its connection): what a snapshot taken now already contains."""
         with self._lock:
-            return self._seq
+            return min(self._inflight) - 1 if self._inflight else self._seq
 
     def wrote_since(self, seq: int) -> bool:
-        """Whether a write call that arrived after `seq` was recorded (or may still be in flight)."""
+        """Whether a write that arrived after `seq` was recorded, or a call after it is still in flight."""
         with self._lock:
-            done = {c.seq for c in self.calls if c.seq > seq}
-            if len(done) < self._seq - seq:
-                return True  # a call that arrived has not been recorded yet: assume it writes
+            if any(s > seq for s in self._inflight | self._lost):
+                return True  # not answered (yet): it may write
             return any(c.seq > seq and c.operation in _WRITES for c in self.calls)
 
     def calls_of(self, probe: int) -> list[DynamoCall]:
@@ -335,6 +336,7 @@ class Recorder:
     async def _serve(self, lane: _Lane, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader: asyncio.StreamReader | None = None
         up_writer: asyncio.StreamWriter | None = None
+        seq = 0  # the call in flight on this connection (0: none)
         try:
             while True:
                 msg = await _read_message(reader)
@@ -345,6 +347,7 @@ class Recorder:
                     probe = lane.probe  # attribution is decided when the call arrives
                     self._seq += 1
                     seq = self._seq
+                    self._inflight.add(seq)
                 if not self._opened.is_set():
                     await asyncio.to_thread(self._opened.wait, 60)
                 t0 = time.perf_counter()
@@ -371,6 +374,8 @@ class Recorder:
                 )
                 with self._lock:
                     self.calls.append(call)
+                    self._inflight.discard(seq)
+                    seq = 0
                 writer.write(rhead + rbody)
                 await writer.drain()
                 if "close" in (headers.get("connection", "").lower(), rheaders.get("connection", "").lower()):
@@ -380,6 +385,10 @@ class Recorder:
         except asyncio.CancelledError:
             pass
         finally:
+            if seq:  # arrived, never answered: it may have reached DynamoDB, so it counts as a write
+                with self._lock:
+                    self._inflight.discard(seq)
+                    self._lost.add(seq)
             for w in (writer, up_writer):
                 if w is not None:
                     with contextlib.suppress(Exception):
