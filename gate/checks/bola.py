@@ -3,9 +3,11 @@
 What it proves
   `bola.read`: A asked for B's key (B's fixture values in the path) and got 2xx, and either the
   body carries B's values or the recorder saw the read of B's key during A's request (proof even
-  when the response hides the data). `bola.write`: A sent a write to B's path and the snapshot
-  diff shows B's item created, changed or deleted. `bola.list`: a list/query route returned items
-  owned by other identities (a Scan with no owner filter, a Query on a GSI without owner scoping).
+  when the response hides the data). `bola.write`: A sent a write to B's path, the snapshot
+  diff shows B's item created, changed or deleted, and the recorder saw the probe's own write call
+  on that key (a change the service made elsewhere, in the background, is never blamed on it).
+  `bola.list`: a list/query route returned items owned by other identities (a Scan with no owner
+  filter, a Query on a GSI without owner scoping).
   `bola.filter-scoped`: the owner was applied only in a FilterExpression or after a Scan: the
   service read everyone's items and filtered them in Python.
 
@@ -32,7 +34,7 @@ from gate.checks.util import (
     touched_db,
     values_in,
 )
-from gate.dynamo.recorder import DynamoCall, owner_scoped_values
+from gate.dynamo.recorder import WRITES, DynamoCall, owner_scoped_values
 from gate.findings import CheckMeta, Confidence, Finding, Severity
 from gate.identities import Identity
 from gate.openapi import Operation
@@ -132,19 +134,40 @@ async def _write(ctx: ScanContext, op: Operation, attacker: Identity, victim: Id
             lane=lane,
             label=f"{attacker.name} writes to {victim.name}'s key",
         )
-    hit = [c for c in changes if ctx.owner_of(c["table"], c["key"]) == victim.name]
+    writes = [c for c in touched_db(ex.calls) if c.operation in WRITES]
+    hit = [
+        c
+        for c in changes
+        if ctx.owner_of(c["table"], c["key"]) == victim.name
+        and (ctx.recorder is None or any(_wrote(w, c["table"], c["key"]) for w in writes))
+    ]  # the change, and the probe's own write call on that key (never a write from elsewhere)
     if not hit:
         return None
     what = ", ".join(f"{c['change']} {c['table']} {c['key']}" for c in hit)
+    proof = [w for w in writes if any(_wrote(w, c["table"], c["key"]) for c in hit)]
     return ctx.finding(
         WRITE,
         op,
         message=f"{attacker.name} {hit[0]['change']} {victim.name}'s item via {op.id}",
-        evidence=ctx.evidence(ex, changes=hit, notes=[f"item diff: {what}; answered {ex.status}"]),
+        evidence=ctx.evidence(
+            ex,
+            calls=proof,
+            changes=hit,
+            notes=[f"item diff: {what}; answered {ex.status}"]
+            + [f"{w.summary()} during {attacker.name}'s request" for w in proof],
+        ),
         identity=attacker.name,
         victim=victim.name,
         roles=ctx.roles(attacker, victim),
     )
+
+
+def _wrote(call: DynamoCall, table: str, key: dict[str, object]) -> bool:
+    """Whether a write call addressed `key` of `table` (its Key, or an item/key of a batch)."""
+    if table not in (call.table or "").split(","):
+        return False
+    targets = ([call.key] if call.key else []) + call.writes
+    return any(all(t.get(k) == v for k, v in key.items()) for t in targets)
 
 
 async def _list(ctx: ScanContext, op: Operation, attacker: Identity) -> list[Finding]:

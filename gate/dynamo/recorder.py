@@ -68,7 +68,7 @@ class DynamoCall:
             parts.append(json.dumps(_clipped(self.values), sort_keys=True, default=str, ensure_ascii=False))
         if self.error:
             tail = f"-> {self.error}"
-        elif self.operation in _WRITES:
+        elif self.operation in WRITES:
             tail = "-> written" if self.operation != "DeleteItem" else "-> deleted"
         else:
             tail = f"-> {self.count} item{'s' if self.count != 1 else ''}"
@@ -96,7 +96,7 @@ class DynamoCall:
         return {k: v for k, v in d.items() if v not in (None, {}, [])}
 
 
-_WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 _CLIP = 48
 
 
@@ -326,7 +326,7 @@ class Recorder:
         with self._lock:
             if any(s > seq for s in self._inflight | self._lost):
                 return True  # not answered (yet): it may write
-            return any(c.seq > seq and c.operation in _WRITES for c in self.calls)
+            return any(c.seq > seq and c.operation in WRITES for c in self.calls)
 
     def calls_of(self, probe: int) -> list[DynamoCall]:
         with self._lock:
