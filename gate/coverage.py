@@ -4,8 +4,9 @@ and every check then finds nothing.
 
 Three signals, each enough to make the scan incomplete (verdict `error`):
 - the service's DynamoDB calls failed for a reason no request can cause: a table the gate did not
-  create (`ResourceNotFoundException`), credentials refused; or every call of the identities' own,
-  legitimate requests failed (a `ValidationException` from a key schema that does not fit);
+  create (`ResourceNotFoundException`), credentials refused; or every call on a table in the
+  identities' own, legitimate requests failed (a `ValidationException` from a key schema that
+  does not fit);
 - most of the identities' own, legitimate GET requests failed (fewer than half answered 2xx);
 - the service never called DynamoDB, although the scan sent it requests.
 """
@@ -16,6 +17,7 @@ from collections import Counter
 
 from gate.checks.context import ScanContext
 from gate.checks.util import OwnRequest
+from gate.dynamo.recorder import DynamoCall
 
 # errors of calls that no probe can provoke: the service and the gate disagree on the database
 _BROKEN = {
@@ -46,14 +48,19 @@ def problems(ctx: ScanContext) -> list[str]:
                 "gate's database (is its endpoint hard-coded instead of read from AWS_ENDPOINT_URL_DYNAMODB?)"
             )
     mine = _own_requests(ctx)
-    own_calls = [c for r in mine for c in r.exchange.calls if c.operation not in _META]
-    if own_calls and all(c.error and c.error not in _EXPECTED for c in own_calls):
-        kinds = Counter(str(c.error) for c in own_calls)
-        listed = ", ".join(f"{e} x{n}" for e, n in kinds.most_common(3))
-        out.append(
-            f"every DynamoDB call of the identities' own requests failed ({listed}): the tables' keys or "
-            "the fixtures do not fit what the service expects"
-        )
+    by_table: dict[str, list[DynamoCall]] = {}
+    for r in mine:
+        for c in r.exchange.calls:
+            if c.operation not in _META:
+                by_table.setdefault(c.table or "?", []).append(c)
+    for table, calls in sorted(by_table.items()):
+        if all(c.error and c.error not in _EXPECTED for c in calls):
+            kinds = Counter(str(c.error) for c in calls)
+            listed = ", ".join(f"{e} x{n}" for e, n in kinds.most_common(3))
+            out.append(
+                f"every DynamoDB call on table {table} in the identities' own requests failed ({listed}): "
+                "its keys or the fixtures do not fit what the service expects"
+            )
     own = [r for r in mine if r.exchange.method == "GET"]
     ok = [r for r in own if r.exchange.ok]
     if own and len(ok) < MIN_OWN_OK * len(own):

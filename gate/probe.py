@@ -101,15 +101,19 @@ async def _bounded_text(resp: httpx.Response) -> str:
         if len(got) > MAX_BODY:
             got, cut = got[:MAX_BODY], True
             break
-    return bytes(got).decode(_codec(resp.charset_encoding), "replace") + ("…[cut]" if cut else "")
+    return _decode(bytes(got), resp.charset_encoding) + ("…[cut]" if cut else "")
 
 
-def _codec(charset: str | None) -> str:
-    """The response's charset when Python knows it; UTF-8 for none or a made-up one (`utf8mb4`)."""
+def _decode(body: bytes, charset: str | None) -> str:
+    """The body in the response's charset when that is a text encoding Python knows; else UTF-8 (none,
+    a made-up `utf8mb4`, or a codec that is not a text encoding at all, such as `base64`)."""
     try:
-        return codecs.lookup(charset or "utf-8").name
-    except LookupError:
-        return "utf-8"
+        info = codecs.lookup(charset or "utf-8")
+        if getattr(info, "_is_text_encoding", True):
+            return body.decode(info.name, "replace")
+    except (LookupError, UnicodeError):
+        pass
+    return body.decode("utf-8", "replace")
 
 
 class Prober:

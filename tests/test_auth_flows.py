@@ -74,6 +74,7 @@ def test_passwords_in_the_log_are_found_and_redacted(timing_report: tuple[int, d
     ("rate_limit", "expected", "note"),
     [
         ({}, {("rate-limit.credentials", "POST", "/auth/token")}, None),  # auth.login.path, not /login
+        ({"attempts": 5}, {("rate-limit.credentials", "POST", "/auth/token")}, None),  # fewer than 10 allowed
         ({"path": "/nowhere"}, set(), "rate-limit: /nowhere answered [404] to failed logins, not a refusal"),
     ],
 )

@@ -254,7 +254,7 @@ def test_the_enumeration_note_counts_the_pairs_that_really_differ() -> None:
 def test_account_records_are_told_from_other_items() -> None:
     from types import SimpleNamespace
 
-    from gate.checks.mass_assignment import _account_tables
+    from gate.checks.mass_assignment import _accounts, _key_id
     from gate.config import TableConfig
     from gate.dynamo.fixtures import OwnedItem
     from gate.identities import Identity
@@ -273,4 +273,6 @@ def test_account_records_are_told_from_other_items() -> None:
     ]
     ctx = SimpleNamespace(cfg=SimpleNamespace(auth=SimpleNamespace(users=None)), tables=tables, owned=owned,
                           identities={"alice": alice})  # fmt: skip
-    assert _account_tables(ctx, {"role", "is_admin"}) == {"profiles", "single"}
+    tables, records = _accounts(ctx, {"role", "is_admin"})
+    assert tables == {"profiles"}  # keyed by the identity: every item is an account
+    assert records == {("single", _key_id({"pk": "USER#alice", "sk": "PROFILE"}))}  # not the order next to it

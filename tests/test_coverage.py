@@ -45,6 +45,7 @@ def test_own_requests_whose_every_call_fails_make_the_scan_incomplete() -> None:
         return coverage.problems(ctx)
 
     broken = problems(own("POST", 500, "ValidationException"), own("PUT", 500, "ValidationException"))
-    assert any(p.startswith("every DynamoDB call of the identities' own requests failed (ValidationException x2)")
+    assert any(p.startswith("every DynamoDB call on table orders in the identities' own requests failed "
+                            "(ValidationException x2)")
                for p in broken), broken  # fmt: skip
     assert problems(own("POST", 409, "ConditionalCheckFailedException")) == []  # a guarded write refusing is fine

@@ -3,9 +3,9 @@
 What it proves
   `bola.read`: A asked for B's key (B's fixture values in the path) and got 2xx, and either the
   body carries B's values or the recorder saw the read of B's key during A's request (proof even
-  when the response hides the data). `bola.write`: A sent a write to B's path, the snapshot
-  diff shows B's item created, changed or deleted, and the recorder saw the probe's own write call
-  on that key (a change the service made elsewhere, in the background, is never blamed on it).
+  when the response hides the data). `bola.write`: A sent a write to B's path and the snapshot
+  diff shows B's item created, changed or deleted (the probe starts from the seeded data with every
+  lane held, so the diff is what it did); the probe's own write calls on that key are cited.
   `bola.list`: a list/query route returned items owned by other identities (a Scan with no owner
   filter, a Query on a GSI without owner scoping).
   `bola.filter-scoped`: the owner was applied only in a FilterExpression or after a Scan: the
@@ -134,16 +134,13 @@ async def _write(ctx: ScanContext, op: Operation, attacker: Identity, victim: Id
             lane=lane,
             label=f"{attacker.name} writes to {victim.name}'s key",
         )
-    writes = [c for c in touched_db(ex.calls) if c.operation in WRITES]
-    hit = [
-        c
-        for c in changes
-        if ctx.owner_of(c["table"], c["key"]) == victim.name
-        and (ctx.recorder is None or any(_wrote(w, c["table"], c["key"]) for w in writes))
-    ]  # the change, and the probe's own write call on that key (never a write from elsewhere)
+    # the block started from the seed with every lane held, so the diff is what this request did
+    # (a background task it started included); its own write calls on that key are cited when seen
+    hit = [c for c in changes if ctx.owner_of(c["table"], c["key"]) == victim.name]
     if not hit:
         return None
     what = ", ".join(f"{c['change']} {c['table']} {c['key']}" for c in hit)
+    writes = [c for c in touched_db(ex.calls) if c.operation in WRITES and not c.error]
     proof = [w for w in writes if any(_wrote(w, c["table"], c["key"]) for c in hit)]
     return ctx.finding(
         WRITE,

@@ -22,6 +22,7 @@ Remediation
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from typing import Any
@@ -75,31 +76,41 @@ def _privilege_fields(ctx: ScanContext) -> dict[str, Any]:
     }
 
 
-def _account_tables(ctx: ScanContext, fields: set[str]) -> set[str]:
-    """Tables whose items are accounts, where a privilege field grants something: `auth.users.table`,
-    tables whose seeded items already carry such a field (`role` on the admin's record), tables
-    keyed by the identity alone (`profiles` keyed by `user_id` = the identity's sub), and
-    single-table records (`USER#alice` / `PROFILE`). A `role` landing in a blog post grants
-    nothing: that is not this check's finding."""
-    out = {ctx.cfg.auth.users.table} if ctx.cfg.auth.users else set()
+def _accounts(ctx: ScanContext, fields: set[str]) -> tuple[set[str], set[tuple[str, str]]]:
+    """Where an item is an account, so a privilege field in it grants something: (whole tables,
+    single (table, key) records). Whole tables: `auth.users.table`, and tables keyed by one attribute
+    whose seeded items are keyed by their owner (`profiles` by `user_id`) or already carry such a
+    field. Single records, in tables with a sort key: a seeded item carrying such a field, or a
+    single-table account record (`USER#alice` / `PROFILE`). A `role` landing in a blog post (or in
+    an order next to the profile record) grants nothing: that is not this check's finding."""
+    tables = {ctx.cfg.auth.users.table} if ctx.cfg.auth.users else set()
+    records: set[tuple[str, str]] = set()
     by_name = {t.name: t for t in ctx.tables}
     for item in ctx.owned:
-        if fields & set(item.item):
-            out.add(item.table)
-        ident = ctx.identities.get(item.owner or "")
         table = by_name.get(item.table)
-        if ident is None or table is None:
+        if table is None:
             continue
+        ident = ctx.identities.get(item.owner or "")
         values = [str(v) for v in item.key.values()]
-        if len(table.key) == 1 and values == [ident.sub]:
-            out.add(item.table)  # `profiles` keyed by the identity
-        elif len(values) == 2 and ident.sub in values[0] and _RECORD.fullmatch(values[1]):
-            out.add(item.table)  # single-table design: `USER#alice` / `PROFILE`
-    return out
+        if len(table.key) == 1:
+            if fields & set(item.item) or (ident is not None and values == [ident.sub]):
+                tables.add(item.table)
+        elif fields & set(item.item) or (
+            ident is not None
+            and len(values) == 2
+            and ident.sub in values[0].split("#")
+            and _RECORD.fullmatch(values[1])
+        ):
+            records.add((item.table, _key_id(item.key)))
+    return tables, records
+
+
+def _key_id(key: dict[str, Any]) -> str:
+    return json.dumps(key, sort_keys=True, default=str)
 
 
 # sort-key values that name an account's own record in a single-table design, not one of its items
-_RECORD = re.compile(r"(?i)#?(profile|user|account|meta(data)?|details|settings|me)(#.*)?")
+_RECORD = re.compile(r"(?i)#?(profile|user|account|meta(data)?|details|settings|me)")
 
 
 def _owner_attrs(ctx: ScanContext) -> dict[str, set[str]]:
@@ -154,11 +165,12 @@ async def _privilege(ctx: ScanContext, op: Operation, me: Identity, path: str) -
         return None
     body = {**(sample_body(op, ctx) or {}), **extra}
     ex, changes = await _send(ctx, op, me, path, body, f"{me.name} adds privilege fields to its own write")
-    accounts = _account_tables(ctx, set(_privilege_fields(ctx)))
+    tables, records = _accounts(ctx, set(_privilege_fields(ctx)))
     mine = [
         (c, a)
         for c, a in _landed(changes, extra)
-        if c["table"] in accounts and (c["change"] == "created" or ctx.owner_of(c["table"], c["key"]) == me.name)
+        if (c["table"] in tables or (c["table"], _key_id(c["key"])) in records)
+        and (c["change"] == "created" or ctx.owner_of(c["table"], c["key"]) == me.name)
     ]
     if not mine:
         return None

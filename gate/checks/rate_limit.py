@@ -107,7 +107,8 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
     if after is not None and after.token is None:
         return  # locked out: the correct password stopped working
     refused = sum(n for s, n in statuses.items() if s in REFUSALS)
-    if refused < max(MIN_ATTEMPTS, MOST * sent):  # 404s or 500s: the attempts never reached a credential check
+    # mostly 404s or 500s: the attempts never reached a credential check
+    if refused < max(min(rl.attempts, MIN_ATTEMPTS), MOST * sent):
         odd = sorted(s for s in statuses if s not in REFUSALS)
         ctx.notes.append(f"rate-limit: {path} answered {odd} to failed logins, not a refusal; not judged")
         return

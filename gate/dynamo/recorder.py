@@ -97,6 +97,8 @@ class DynamoCall:
 
 
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
+# PartiQL: the statement is not parsed, so any of these may write
+MAY_WRITE = WRITES | {"ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"}
 _CLIP = 48
 
 
@@ -319,14 +321,15 @@ class Recorder:
         """A sequence number every call up to which has been answered by DynamoDB (and recorded, or
         lost with its connection): what a snapshot taken now already contains."""
         with self._lock:
-            return min(self._inflight) - 1 if self._inflight else self._seq
+            pending = self._inflight | self._lost  # a lost call may still be applied upstream
+            return min(pending) - 1 if pending else self._seq
 
     def wrote_since(self, seq: int) -> bool:
         """Whether a write that arrived after `seq` was recorded, or a call after it is still in flight."""
         with self._lock:
             if any(s > seq for s in self._inflight | self._lost):
                 return True  # not answered (yet): it may write
-            return any(c.seq > seq and c.operation in WRITES for c in self.calls)
+            return any(c.seq > seq and c.operation in MAY_WRITE for c in self.calls)
 
     def calls_of(self, probe: int) -> list[DynamoCall]:
         with self._lock:
