@@ -40,7 +40,7 @@ def problems(ctx: ScanContext) -> list[str]:
         for (error, table), n in sorted(broken.items()):
             out.append(
                 f"the service's DynamoDB calls failed: {error} on table {table} ({_BROKEN[str(error)]}, {n} "
-                "calls): make `tables` (or `tables_from`) name the tables the service uses"
+                "calls): make `dynamodb.tables` (or `dynamodb.template`) name the tables the service uses"
             )
         if not calls and ctx.prober.sent:
             out.append(

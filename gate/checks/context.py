@@ -257,9 +257,9 @@ def _redacted_call(call: DynamoCall, secrets: list[str]) -> dict[str, Any]:
     clean = dataclasses.replace(
         call, key=_redacted(call.key, secrets), values=_redacted(call.values, secrets), items=[], writes=[]
     )
-    out = _redacted(call.to_dict(), secrets)
+    out: dict[str, Any] = _redacted(call.to_dict(), secrets)
     out["summary"] = clean.summary()
-    return dict(out)
+    return out
 
 
 def _redacted(value: Any, secrets: list[str]) -> Any:

@@ -5,8 +5,9 @@ What it proves
   operation's normal body plus fields the schema does not declare. The snapshot diff of the probe
   is the proof: the attribute is in the item afterwards, with the value the probe sent.
   `mass-assignment.privilege`: privilege or account-state fields (`role`, `is_admin`, `enabled`,
-  `email_confirmed`, ...) landed in an account record (the `auth.users` table, a table whose items
-  carry such fields, or one keyed by the identity alone). `mass-assignment.owner`: an ownership
+  `email_confirmed`, ...) landed in an account record (see `_accounts`: the `auth.users` table, a
+  table keyed by the identity, a single-table `USER#<sub>`/`PROFILE` record, or an item that
+  already carries such a field). `mass-assignment.owner`: an ownership
   attribute (one that holds the owner's id in the seeded items, e.g. `owner_id`, `user_id`) landed
   with ANOTHER identity's id: the caller created or moved an item into someone else's name.
 

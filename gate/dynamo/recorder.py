@@ -254,6 +254,7 @@ class Recorder:
         self._seq = 0
         self._inflight: set[int] = set()  # calls that arrived and have no answer yet
         self._lost: set[int] = set()  # calls whose connection broke before the answer
+        self._last_write = 0  # sequence number of the latest recorded call that may have written
         self._opened = threading.Event()  # with held=True, calls wait until open() (tables seeded)
         if not held:
             self._opened.set()
@@ -329,7 +330,7 @@ class Recorder:
         with self._lock:
             if any(s > seq for s in self._inflight | self._lost):
                 return True  # not answered (yet): it may write
-            return any(c.seq > seq and c.operation in MAY_WRITE for c in self.calls)
+            return self._last_write > seq
 
     def calls_of(self, probe: int) -> list[DynamoCall]:
         with self._lock:
@@ -378,6 +379,8 @@ class Recorder:
                 with self._lock:
                     self.calls.append(call)
                     self._inflight.discard(seq)
+                    if call.operation in MAY_WRITE:
+                        self._last_write = max(self._last_write, seq)
                     seq = 0
                 writer.write(rhead + rbody)
                 await writer.drain()
