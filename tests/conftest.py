@@ -72,6 +72,18 @@ def fixed_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict, s
     return p.returncode, rep, p.stdout + p.stderr
 
 
+@pytest.fixture(scope="session")
+def flask_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict, str]:
+    p, rep = scan_report(EXAMPLES / "users-flask", tmp_path_factory.mktemp("flask"))
+    return p.returncode, rep, p.stdout + p.stderr
+
+
+@pytest.fixture(scope="session")
+def flask_fixed_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict, str]:
+    p, rep = scan_report(EXAMPLES / "users-flask-fixed", tmp_path_factory.mktemp("flask-fixed"))
+    return p.returncode, rep, p.stdout + p.stderr
+
+
 # A route with a new flaw (bola.read: no owner check; returns only a harmless field, so no other
 # check has anything to say about it), added to a copy of the vulnerable example.
 NEW_FLAW = """

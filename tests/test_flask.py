@@ -8,21 +8,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
-from .conftest import EXAMPLES, scan_report
-
-
-@pytest.fixture(scope="module")
-def flask_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict, str]:
-    p, rep = scan_report(EXAMPLES / "users-flask", tmp_path_factory.mktemp("flask"))
-    return p.returncode, rep, p.stdout + p.stderr
-
-
-@pytest.fixture(scope="module")
-def flask_fixed_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict, str]:
-    p, rep = scan_report(EXAMPLES / "users-flask-fixed", tmp_path_factory.mktemp("flask-fixed"))
-    return p.returncode, rep, p.stdout + p.stderr
+from .conftest import EXAMPLES
 
 
 def handler_lines(app: Path) -> dict[str, int]:
