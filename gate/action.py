@@ -10,7 +10,7 @@ The token never stays in an environment the service under test could read. Remov
 and the service runs as the same user. So the step starts by handing the secrets to a fresh copy of
 itself through a pipe and `exec`-ing it with an environment without them; the copy reads the pipe
 and closes it before anything else runs. The service's own environment is built from nothing anyway
-(gate/service.py).
+(gate/target/service.py).
 
 Paths: `config`, `baseline` and `sarif` are relative to `working-directory`, which is relative to
 the repository root (`GITHUB_WORKSPACE`). The scan runs from the repository root with the service
@@ -28,15 +28,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gate import github
-from gate.console import Console
 from gate.errors import internal_error, on_sigterm
 from gate.findings import Severity
-from gate.report.annotations import command
-from gate.result import ScanResult
-from gate.runner import run_scan
-from gate.scan import Options
-from gate.workflow import (
+from gate.publish import github
+from gate.publish.workflow import (
     ANNOTATIONS_PER_LEVEL,
     InputError,
     Note,
@@ -49,6 +44,11 @@ from gate.workflow import (
     write_outputs,
     write_summary,
 )
+from gate.report.annotations import command
+from gate.report.console import Console
+from gate.runner import run_scan
+from gate.scan import Options
+from gate.verdict.result import ScanResult
 
 REPORT_NAME = "authgate-report.json"
 PULL_REQUEST_TARGET = (

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 from gate import __version__
 from gate.config import ConfigError, config_schema, load_config
-from gate.console import Console
 from gate.errors import EXIT_ERROR, ScanError, internal_error, on_sigterm
 from gate.report import FORMATS, write
-from gate.result import ScanResult
+from gate.report.console import Console
 from gate.runner import run_scan
+from gate.verdict.result import ScanResult
 
 if TYPE_CHECKING:
     from gate.scan import Options
@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
             choices=["info", "low", "medium", "high", "critical"],
             help="a new finding at or above this severity fails (overrides gate.fail_on)",
         )
-        sp.add_argument("--baseline", help="baseline file (default: TARGET/<gate.baseline>)")
+        sp.add_argument("--baseline", help="baseline file (default: TARGET/<gate.verdict.baseline>)")
         sp.add_argument("--shard", type=_shard, help="scan shard i of n (operations split by a stable hash)")
         sp.add_argument("--quiet", action="store_true", help="print only the verdict line")
 
@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("baseline", help="scan and write the baseline of accepted findings")
     scan_args(b)
-    b.add_argument("--output", help="baseline path (default: TARGET/<gate.baseline>)")
+    b.add_argument("--output", help="baseline path (default: TARGET/<gate.verdict.baseline>)")
 
     m = sub.add_parser("merge", help="merge the JSON reports of shards into one verdict")
     m.add_argument("reports", nargs="+")
@@ -150,7 +150,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
-    from gate import baseline
+    from gate.verdict import baseline
 
     console = Console(quiet=args.quiet)
     root, cfg_path = _config_path(args)
@@ -194,11 +194,11 @@ def main(argv: list[str] | None = None) -> int:
     handlers = {"scan": cmd_scan, "baseline": cmd_baseline, "schema": cmd_schema, "demo": cmd_demo}
     try:
         if args.command == "merge":
-            from gate.merge import cmd_merge
+            from gate.verdict.merge import cmd_merge
 
             return cmd_merge(args)
         if args.command == "comment":
-            from gate.github import cmd_comment
+            from gate.publish.github import cmd_comment
 
             return cmd_comment(args)
         return handlers[args.command](args)

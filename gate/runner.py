@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gate.config import ConfigError, load_config
-from gate.console import Console
 from gate.errors import ScanError, internal_error
-from gate.result import ScanResult
-from gate.scoring import Verdict
+from gate.report.console import Console
+from gate.verdict.result import ScanResult
+from gate.verdict.scoring import Verdict
 
 if TYPE_CHECKING:
     from gate.scan import Options

@@ -18,20 +18,25 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gate import access_profile, coverage, openapi, scoring, users
-from gate import baseline as baseline_mod
 from gate import checks as checks_mod
+from gate.auth import users
+from gate.auth.identities import Identity, minted_identities, new_secret, service_env
+from gate.auth.login import login_all
+from gate.checks import access_profile, coverage
 from gate.checks.context import ScanContext
 from gate.config import Config, TableConfig
-from gate.console import Console
 from gate.dynamo import fixtures, local, snapshot, tables
 from gate.dynamo.client import dynamodb_client
 from gate.dynamo.recorder import Recorder
 from gate.errors import ScanError
 from gate.findings import Finding, Severity
-from gate.identities import Identity, minted_identities, new_secret, service_env
-from gate.probe import Prober
-from gate.result import Phase, ScanResult
+from gate.report.console import Console
+from gate.target import openapi, routes
+from gate.target import service as service_mod
+from gate.target.probe import Prober
+from gate.verdict import baseline as baseline_mod
+from gate.verdict import scoring
+from gate.verdict.result import Phase, ScanResult
 
 
 @dataclass
@@ -238,8 +243,6 @@ def _without_session_enders(cfg: Config, ops: list[openapi.Operation]) -> tuple[
 
 
 def _start_service(cfg: Config, root: Path, endpoints: list[str], secret: str, abort: threading.Event) -> Any:
-    from gate import service as service_mod
-
     return service_mod.start(cfg, root, endpoints, _secret_env(cfg, secret), abort)
 
 
@@ -257,18 +260,12 @@ def _stop_service_future(fut: Future[Any], pool: ThreadPoolExecutor, abort: thre
 
 def _operations(cfg: Config, root: Path, base_url: str) -> openapi.Spec:
     spec = openapi.load(cfg.openapi, root, base_url) if cfg.openapi else openapi.Spec(source="routes")
-    try:
-        from gate import routes
-    except ImportError:  # route mapping is optional
-        return spec
     return routes.attach(spec, (root / cfg.service.workdir).resolve(), root)
 
 
 def _identities(cfg: Config, secret: str, base_url: str) -> dict[str, Identity]:
     idents = minted_identities(cfg, secret)
     if cfg.auth.login is not None:
-        from gate.login import login_all
-
         login_all(cfg, idents, base_url)
     return idents
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import yaml
 
-from gate import scoring
-from gate.baseline import Entry
 from gate.findings import CheckMeta, Confidence, Evidence, Finding, Severity
-from gate.result import ScanResult
+from gate.verdict import scoring
+from gate.verdict.baseline import Entry
+from gate.verdict.result import ScanResult
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

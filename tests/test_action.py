@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.workflow import ANNOTATIONS_PER_LEVEL
+from gate.publish.workflow import ANNOTATIONS_PER_LEVEL
 from tests.conftest import EXAMPLES, ROOT
 from tests.fakegithub import FakeGitHub
 

@@ -1,4 +1,4 @@
-"""The runner's side of the Action (gate/workflow.py): inputs, event, outputs, summary, annotation limits."""
+"""The runner's side of the Action (gate/publish/workflow.py): inputs, event, outputs, summary, annotation limits."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gate.action import Inputs
-from gate.workflow import (
+from gate.publish.workflow import (
     SUMMARY_LIMIT,
     InputError,
     Note,

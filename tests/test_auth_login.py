@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
-from gate import service
+from gate.auth.identities import Identity, minted_identities
+from gate.auth.login import login_all
 from gate.config import Config, parse_config
 from gate.errors import ScanError
-from gate.identities import Identity, minted_identities
-from gate.login import login_all
+from gate.target import service
 from tests.conftest import APPS, run_cli
 
 BASE: dict[str, Any] = {

@@ -10,14 +10,15 @@ from typing import Any
 import jwt
 import pytest
 
-from gate import jwtcraft, users
-from gate.checks.enumeration import Pair, mann_whitney_u, response_difference
+from gate.auth import jwtcraft, users
+from gate.auth.identities import key_material, mint, minted_identities, service_env
+from gate.checks.enumeration import Pair, response_difference
+from gate.checks.stats import mann_whitney_u
 from gate.config import ConfigError, parse_config
 from gate.dynamo import fixtures, local, snapshot, tables
 from gate.dynamo.client import dynamodb_client
 from gate.errors import ScanError
-from gate.identities import key_material, mint, minted_identities, service_env
-from gate.probe import Exchange
+from gate.target.probe import Exchange
 
 BASE: dict[str, Any] = {
     "version": 1,
@@ -221,7 +222,7 @@ def test_seeding_writes_hashes_and_accounts_without_touching_other_records(
 
 
 def test_api_key_identities_send_their_key_and_never_log_in() -> None:
-    from gate.login import login_all
+    from gate.auth.login import login_all
 
     data = {
         **BASE,
@@ -239,7 +240,7 @@ def test_api_key_identities_send_their_key_and_never_log_in() -> None:
 
 def test_the_enumeration_note_counts_the_pairs_that_really_differ() -> None:
     from gate.checks.enumeration import Pair, differing_pairs, response_difference
-    from gate.probe import Exchange
+    from gate.target.probe import Exchange
 
     def ex(status: int, body: str) -> Exchange:
         return Exchange(id=1, lane=0, method="POST", path="/login", identity=None, request_headers={},
@@ -254,10 +255,10 @@ def test_the_enumeration_note_counts_the_pairs_that_really_differ() -> None:
 def test_account_records_are_told_from_other_items() -> None:
     from types import SimpleNamespace
 
+    from gate.auth.identities import Identity
     from gate.checks.mass_assignment import _accounts, _key_id
     from gate.config import TableConfig
     from gate.dynamo.fixtures import OwnedItem
-    from gate.identities import Identity
 
     alice = Identity(name="alice", sub="alice", role=None)
     tables = [

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from gate import cli, openapi
+from gate import cli
 from gate.config import parse_config
 from gate.dynamo import fixtures, local, tables
 from gate.dynamo.client import dynamodb_client
 from gate.errors import ScanError
+from gate.target import openapi
 
 
 @pytest.mark.parametrize(

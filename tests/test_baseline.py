@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from gate import baseline
 from gate.errors import ScanError
 from gate.findings import Evidence, Severity, fingerprint
+from gate.verdict import baseline
 from tests.factories import finding
 
 # Pinned: a change here changes every baseline in the wild, so it must be deliberate (and versioned).

@@ -13,7 +13,7 @@ import pytest
 from gate.dynamo import local
 from gate.dynamo.recorder import MAX_MESSAGE, Recorder
 from gate.errors import ScanError
-from gate.probe import MAX_BODY, Prober
+from gate.target.probe import MAX_BODY, Prober
 
 HUGE = 8 * MAX_BODY
 
@@ -122,7 +122,7 @@ def test_a_made_up_charset_is_read_as_utf8_not_a_broken_check() -> None:
 
 def test_a_long_secret_leaves_no_prefix_in_a_call_summary() -> None:
     from gate.checks.context import _redacted_call
-    from gate.dynamo.recorder import DynamoCall
+    from gate.dynamo.calls import DynamoCall
 
     secret = "$2b$12$" + "abcdefghij" * 6  # longer than the summary's clip
     call = DynamoCall(seq=1, lane=0, probe=1, operation="UpdateItem", table="users", key={"user_id": "alice"})

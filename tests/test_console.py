@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from gate.console import Console
+from gate.report.console import Console
 from tests.factories import finding, result
 
 HOSTILE = "/x\x1b]0;owned\x07\x1b[2J\x9b31m\r\n::error::pwned"

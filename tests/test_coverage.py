@@ -25,11 +25,11 @@ def test_own_requests_whose_every_call_fails_make_the_scan_incomplete() -> None:
     from concurrent.futures import Future
     from types import SimpleNamespace
 
-    from gate import coverage
+    from gate.auth.identities import Identity
+    from gate.checks import coverage
     from gate.checks.util import OwnRequest
-    from gate.dynamo.recorder import DynamoCall
-    from gate.identities import Identity
-    from gate.probe import Exchange
+    from gate.dynamo.calls import DynamoCall
+    from gate.target.probe import Exchange
 
     def own(method: str, status: int, error: str) -> Future:
         ex = Exchange(id=1, lane=0, method=method, path="/orders", identity="alice", request_headers={},

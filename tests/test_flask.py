@@ -12,13 +12,13 @@ from .conftest import EXAMPLES
 
 
 def handler_lines(app: Path) -> dict[str, int]:
-    """Handler name -> its `def` line, read independently of gate.routes."""
+    """Handler name -> its `def` line, read independently of gate.target.routes."""
     tree = ast.parse(app.read_text())
     return {n.name: n.lineno for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
 
 
 def decorated_routes(app: Path) -> dict[str, int]:
-    """`METHOD /path` -> the `def` line of its FastAPI handler, read independently of gate.routes."""
+    """`METHOD /path` -> the `def` line of its FastAPI handler, read independently of gate.target.routes."""
     out: dict[str, int] = {}
     for node in ast.walk(ast.parse(app.read_text())):
         if isinstance(node, ast.FunctionDef):

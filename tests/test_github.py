@@ -1,4 +1,4 @@
-"""gate/github.py against the fake GitHub: over real HTTP, every request checked against GitHub's REST description."""
+"""gate/publish/github.py against the fake GitHub, over real HTTP, checked against GitHub's REST description."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gate import github
 from gate.findings import Severity
-from gate.github import MARKER, Publisher, Request, RetryPolicy, connect, publish
+from gate.publish import github
+from gate.publish.github import MARKER, Publisher, Request, RetryPolicy, connect, publish
 from tests import factories
 from tests.conftest import ROOT
 from tests.fakegithub import FakeGitHub

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gate.findings import Severity
-from gate.merge import MergeError, merge
+from gate.verdict.merge import MergeError, merge
 from tests.conftest import EXAMPLES, run_cli, scan_report
 from tests.factories import finding, result
 

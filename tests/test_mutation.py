@@ -10,7 +10,7 @@ from gate.config import parse_config
 from gate.dynamo import fixtures, local, snapshot, tables
 from gate.dynamo.client import dynamodb_client
 from gate.dynamo.recorder import Recorder
-from gate.probe import Prober
+from gate.target.probe import Prober
 
 CFG = {
     "version": 1,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gate.access_profile import key_values
-from gate.dynamo.recorder import DynamoCall
+from gate.checks.access_profile import key_values
+from gate.dynamo.calls import DynamoCall
 
 
 def _entry(report: dict, operation: str) -> dict:

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from gate.checks.errors import leaks
 from gate.config import TableConfig
-from gate.probe import Exchange
+from gate.target.probe import Exchange
 from tests.oracle_helpers import finding, of_family
 
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from gate.checks.exposure import secrets_in
 from gate.dynamo.fixtures import OwnedItem
-from gate.probe import Exchange
+from gate.target.probe import Exchange
 from tests.oracle_helpers import finding, of_family
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from gate import service
 from gate.config import parse_config
-from gate.probe import Prober
+from gate.target import service
+from gate.target.probe import Prober
 from tests.conftest import APPS
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from gate import service
+from gate.auth.identities import minted_identities
 from gate.config import parse_config
 from gate.dynamo import local
 from gate.dynamo.client import dynamodb_client
 from gate.dynamo.recorder import Recorder
-from gate.identities import minted_identities
-from gate.probe import Prober
+from gate.target import service
+from gate.target.probe import Prober
 from tests.conftest import EXAMPLES
 
 CFG = {

@@ -18,7 +18,7 @@ from cmarkgfm.cmark import Options
 
 from gate.findings import Evidence, Severity
 from gate.report import markdown
-from gate.result import ScanResult, from_report
+from gate.verdict.result import ScanResult, from_report
 from tests.factories import HOSTILE, finding, hostile_result, result
 
 ALLOWED_TAGS = {

@@ -15,7 +15,7 @@ import pytest
 from gate import checks
 from gate.findings import Severity
 from gate.report import sarif
-from gate.result import from_report
+from gate.verdict.result import from_report
 from tests.conftest import ROOT, run_cli
 from tests.factories import error_target, finding, hostile_result, result
 

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from gate.report.json_report import SCHEMA_PATH, build, render
-from gate.result import ReportError, from_report
+from gate.verdict.result import ReportError, from_report
 from tests.conftest import run_cli
 from tests.factories import error_target
 

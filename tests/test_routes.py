@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from gate.errors import ScanError
-from gate.openapi import Operation, Spec
-from gate.routes import attach, match_key, normalise_path, python_files, route_map
+from gate.target.openapi import Operation, Spec
+from gate.target.pysource import python_files
+from gate.target.routes import attach, match_key, normalise_path, route_map
 
 from .conftest import APPS, EXAMPLES
 

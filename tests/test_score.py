@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gate.findings import Severity
-from gate.scoring import WEIGHTS, decide, grade, score
+from gate.verdict.scoring import WEIGHTS, decide, grade, score
 from tests.factories import finding
 
 severities = st.lists(st.sampled_from(list(Severity)), max_size=30)

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from gate import service
 from gate.config import parse_config
 from gate.errors import ScanError
+from gate.target import service
 from tests.conftest import APPS, EXAMPLES, run_cli
 
 

@@ -1,7 +1,7 @@
 """Static checks: each one on a vulnerable snippet (every `# NOT OK` line found, nothing else) and a safe one.
 
 Snippets are written to a temporary folder and read through the same walker and route map as a
-scan (`gate.static.scan_dir`), so "inside a request handler" means what it means in a real run.
+scan (`gate.checks.static.scan_dir`), so "inside a request handler" means what it means in a real run.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from gate.checks.static import METAS, jwt_algorithms, scan_dir
+from gate.checks.static.source import Hit, SourceFile
 from gate.findings import Finding
-from gate.static import METAS, jwt_algorithms, scan_dir
-from gate.static.source import Hit, SourceFile
 
 from .conftest import EXAMPLES
 

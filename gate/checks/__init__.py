@@ -51,6 +51,7 @@ def register(*metas: CheckMeta, order: int = 50) -> Callable[[Runner], Runner]:
 
 
 _loaded = False
+_NOT_FAMILIES = ("context", "util", "access_profile", "coverage", "static")
 
 
 def load_all() -> None:
@@ -58,10 +59,16 @@ def load_all() -> None:
     global _loaded
     if _loaded:
         return
-    for pkg_name in ("gate.checks", "gate.static"):
+    for pkg_name in ("gate.checks", "gate.checks.static"):
         pkg = importlib.import_module(pkg_name)
         for mod in pkgutil.iter_modules(pkg.__path__):
-            if not mod.name.startswith("_") and mod.name not in ("context", "util"):
+            if not mod.name.startswith("_") and mod.name not in (
+                "context",
+                "util",
+                "access_profile",
+                "coverage",
+                "static",
+            ):
                 importlib.import_module(f"{pkg_name}.{mod.name}")
     _loaded = True
 

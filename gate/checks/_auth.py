@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from gate.auth.identities import Identity, credentials, mint
+from gate.auth.login import LoginError, body_kwargs, extract_token, login_body
+from gate.auth.users import Account, accounts
 from gate.checks.context import ScanContext, Secret
 from gate.checks.util import is_admin_route, is_public, touched_db
-from gate.identities import Identity, credentials, mint
-from gate.login import LoginError, body_kwargs, extract_token, login_body
-from gate.openapi import Operation
-from gate.probe import Exchange
-from gate.users import Account, accounts
+from gate.target.openapi import Operation
+from gate.target.probe import Exchange
 
 GARBAGE_TOKEN = "authgate.garbage.token"  # not a token at all: every check that sends one uses this
 MAX_CANDIDATES = 24  # protected GET operations looked at per identity

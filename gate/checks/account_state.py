@@ -2,7 +2,7 @@
 
 DynamoDB is schemaless, so an item without `enabled` is a classic bypass: `item.get("enabled",
 True)` lets it in. The gate seeds throwaway accounts next to the identities' records (see
-`gate/users.py`; needs `auth.users`, and `auth.password_hash` for a login flow) and proves:
+`gate/auth/users.py`; needs `auth.users`, and `auth.password_hash` for a login flow) and proves:
 
 What it proves
   `account-state.disabled`           an account whose item says `enabled: false` got a token
@@ -38,6 +38,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+from gate.auth.users import Account, hash_env, hash_passwords
 from gate.checks import register
 from gate.checks._auth import (
     Target,
@@ -56,8 +57,7 @@ from gate.checks.util import touched_db
 from gate.dynamo.fixtures import key_of
 from gate.dynamo.types import from_typed, to_typed
 from gate.findings import CheckMeta, Confidence, Finding, Severity
-from gate.openapi import Operation
-from gate.users import Account, hash_env, hash_passwords
+from gate.target.openapi import Operation
 
 _C = {"family": "account-state", "owasp": ("API2:2023",), "confidence": Confidence.HIGH}
 _CHECK_STATE = (

@@ -30,14 +30,14 @@ from __future__ import annotations
 import base64
 from collections.abc import AsyncIterator
 
+from gate.auth.identities import Identity
 from gate.checks import register
 from gate.checks._auth import GARBAGE_TOKEN
 from gate.checks.context import ScanContext
 from gate.checks.util import is_public, sample_body, touched_db, values_in
 from gate.findings import CheckMeta, Confidence, Finding, Severity
-from gate.identities import Identity
-from gate.openapi import Operation
-from gate.probe import Exchange
+from gate.target.openapi import Operation
+from gate.target.probe import Exchange
 
 _COMMON = {"family": "authn", "cwe": ("CWE-306",), "owasp": ("API2:2023",), "confidence": Confidence.HIGH}
 MISSING = CheckMeta(

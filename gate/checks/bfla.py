@@ -24,13 +24,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from gate.auth.identities import Identity
 from gate.checks import register
 from gate.checks.context import ScanContext
 from gate.checks.util import is_admin_route, is_public, own_request, privileged_target, sample_body, touched_db
 from gate.findings import CheckMeta, Confidence, Finding, Severity
-from gate.identities import Identity
-from gate.openapi import Operation
-from gate.probe import Exchange
+from gate.target.openapi import Operation
+from gate.target.probe import Exchange
 
 PRIVILEGED_OP = CheckMeta(
     id="bfla.privileged-operation",

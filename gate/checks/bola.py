@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from gate.auth.identities import Identity
 from gate.checks import register
 from gate.checks.context import ScanContext
 from gate.checks.util import (
@@ -34,10 +35,9 @@ from gate.checks.util import (
     touched_db,
     values_in,
 )
-from gate.dynamo.recorder import WRITES, DynamoCall, owner_scoped_values
+from gate.dynamo.calls import WRITES, DynamoCall, owner_scoped_values
 from gate.findings import CheckMeta, Confidence, Finding, Severity
-from gate.identities import Identity
-from gate.openapi import Operation
+from gate.target.openapi import Operation
 
 _C = {"family": "bola", "cwe": ("CWE-639",), "owasp": ("API1:2023",), "confidence": Confidence.HIGH}
 _FIX = (

@@ -16,14 +16,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from gate.auth.identities import Identity
 from gate.config import Config, TableConfig
 from gate.dynamo import snapshot
+from gate.dynamo.calls import DynamoCall
 from gate.dynamo.fixtures import OwnedItem
-from gate.dynamo.recorder import DynamoCall, Recorder
+from gate.dynamo.recorder import Recorder
 from gate.findings import CheckMeta, Evidence, Finding
-from gate.identities import Identity
-from gate.openapi import Operation
-from gate.probe import Exchange, Prober, redact_text
+from gate.target.openapi import Operation
+from gate.target.probe import Exchange, Prober, redact_text
 
 ID_LIKE = re.compile(r"(^|_)(id|uid|sub|owner|user|username|account|email)$", re.I)
 # Attribute names of stored secrets: their seeded values are redacted from all evidence, and exposure

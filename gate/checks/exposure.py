@@ -33,8 +33,8 @@ from gate.checks import register
 from gate.checks.context import SENSITIVE_ATTR, ScanContext
 from gate.checks.util import OwnRequest, is_admin_route, legit_owner, own_request, privileged_target
 from gate.findings import CheckMeta, Confidence, Finding, Severity
-from gate.openapi import Operation
-from gate.probe import Exchange
+from gate.target.openapi import Operation
+from gate.target.probe import Exchange
 
 _C = {"family": "exposure", "owasp": ("API3:2023",), "confidence": Confidence.HIGH}
 _FIX = (

@@ -54,7 +54,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from gate import jwtcraft
+from gate.auth import jwtcraft
+from gate.auth.identities import Identity, key_material, new_private_key, pem_pair
 from gate.checks import register
 from gate.checks._auth import (
     Target,
@@ -71,8 +72,7 @@ from gate.checks._auth import (
 from gate.checks.context import ScanContext
 from gate.checks.util import touched_db
 from gate.findings import CheckMeta, Confidence, Finding, Severity
-from gate.identities import Identity, key_material, new_private_key, pem_pair
-from gate.probe import Exchange
+from gate.target.probe import Exchange
 
 CRACK_SECONDS = 3.0  # bound of the offline wordlist attack
 MAX_TARGETS = 20  # protected operations each forgery is tried on

@@ -28,13 +28,13 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+from gate.auth.identities import Identity
 from gate.checks import register
 from gate.checks.context import ScanContext
 from gate.checks.util import is_admin_route, is_public, sample_body
 from gate.findings import CheckMeta, Confidence, Finding, Severity
-from gate.identities import Identity
-from gate.openapi import Operation
-from gate.probe import Exchange
+from gate.target.openapi import Operation
+from gate.target.probe import Exchange
 
 _C = {
     "family": "mass-assignment",

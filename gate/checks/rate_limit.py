@@ -33,12 +33,12 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 
+from gate.auth.identities import Identity
+from gate.auth.users import unknown_email
 from gate.checks import register
 from gate.checks._auth import account_identity, login, op_at, remember, scan_accounts, throttled
 from gate.checks.context import ScanContext
 from gate.findings import CheckMeta, Confidence, Finding, Severity
-from gate.identities import Identity
-from gate.users import unknown_email
 
 MIN_ATTEMPTS = 10  # fewer unthrottled attempts (time ran out) prove nothing
 REFUSALS = {400, 401, 403}  # what a failed login answers; anything else is not a failed login

@@ -33,8 +33,8 @@ from gate.checks import register
 from gate.checks.context import ScanContext, Secret
 from gate.dynamo.local import DUMMY_CREDENTIALS
 from gate.findings import CheckMeta, Confidence, Finding, Severity
-from gate.openapi import Operation
-from gate.probe import Exchange, redact_text
+from gate.target.openapi import Operation
+from gate.target.probe import Exchange, redact_text
 
 MIN_LENGTH = 8
 SHOWN_LINES = 3
@@ -143,7 +143,7 @@ def _carrier(ctx: ScanContext, secret: str) -> Exchange | None:
 def _log_statements(ctx: ScanContext) -> list[Finding]:
     """Where the service's source writes credentials to a log (the static secret-logged check)."""
     from gate.checks import REGISTRY
-    from gate.static import scan_dir
+    from gate.checks.static import scan_dir
 
     others = {cid for cid in REGISTRY if cid.startswith("static.") and cid != "static.secret-logged"}
     found, _ = scan_dir(ctx.root / ctx.cfg.service.workdir, ctx.root, others)

@@ -8,12 +8,12 @@ import fnmatch
 from dataclasses import dataclass
 from typing import Any
 
+from gate.auth.identities import Identity
 from gate.checks.context import ScanContext
+from gate.dynamo.calls import DynamoCall
 from gate.dynamo.fixtures import OwnedItem
-from gate.dynamo.recorder import DynamoCall
-from gate.identities import Identity
-from gate.openapi import Operation
-from gate.probe import Exchange
+from gate.target.openapi import Operation
+from gate.target.probe import Exchange
 
 _SAMPLES = {"integer": 7, "number": 7.5, "boolean": True, "array": [], "object": {}}
 

@@ -10,7 +10,7 @@ would then return that instead of the annotations reporter.
 import importlib
 from collections.abc import Callable
 
-from gate.result import ScanResult
+from gate.verdict.result import ScanResult
 
 Renderer = Callable[[ScanResult], str]
 FORMATS: dict[str, str] = {  # format -> module under gate.report

@@ -22,7 +22,7 @@ from __future__ import annotations
 from gate.findings import Finding, Severity
 from gate.report.escape import ZWJ, strip_invisible
 from gate.report.location import UNLOCATED, locate
-from gate.result import ScanResult
+from gate.verdict.result import ScanResult
 
 COMMAND = {
     Severity.CRITICAL: "error",

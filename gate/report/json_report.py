@@ -12,7 +12,7 @@ from typing import Any
 
 from gate import __version__
 from gate.findings import Finding
-from gate.result import ReportError, ScanResult, from_report
+from gate.verdict.result import ReportError, ScanResult, from_report
 
 REPORT_VERSION = 1
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "report.schema.json"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from gate.findings import Finding
-from gate.result import ScanResult
+from gate.verdict.result import ScanResult
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,10 +21,10 @@ from collections.abc import Iterable
 from urllib.parse import quote
 
 from gate import __version__
-from gate.baseline import Entry
 from gate.findings import Finding, Severity
 from gate.report.escape import code, fence, html, text
-from gate.result import ScanResult
+from gate.verdict.baseline import Entry
+from gate.verdict.result import ScanResult
 
 MARKER = "<!-- authgate:summary -->"
 LIMIT = 65_536  # GitHub's maximum comment body, in characters

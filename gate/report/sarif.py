@@ -21,7 +21,7 @@ from gate import __version__
 from gate.findings import CheckMeta, Confidence, Finding, Severity
 from gate.report.escape import one_line
 from gate.report.location import UNLOCATED, locate
-from gate.result import ScanResult
+from gate.verdict.result import ScanResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "authgateFingerprint/v1"

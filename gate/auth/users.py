@@ -1,0 +1,258 @@
+"""User records for the login flow: hashes by the service's own hashing, and throwaway accounts.
+
+`auth.password_hash` says how the service hashes a password: a command (password on stdin, the
+hash as the last line of stdout) or a `module:function` called in a subprocess of the service's interpreter, in its
+working directory. The service's code is never imported into the gate. With `auth.users`, the
+gate writes the hash of each identity's password into that identity's record, and seeds its
+own throwaway accounts, copies of a template record:
+
+  control, logout, ratelimit, enum   active accounts the checks may lock out or log out
+  disabled, unconfirmed              `enabled: false`, `email_confirmed: false`
+  no-enabled, no-confirmed           the attribute is missing altogether (DynamoDB is schemaless)
+
+A state variant is made only when the template record carries the attribute: that is how the
+gate knows the service has the notion at all. Names are stable (`authgate-disabled`), passwords
+are derived from the scan's secret, so the checks find the same accounts without shared state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import shlex
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from gate.auth.identities import service_env
+from gate.config import Config, TableConfig
+from gate.dynamo import snapshot
+from gate.dynamo.fixtures import OwnedItem, key_of
+from gate.dynamo.types import to_typed
+from gate.errors import ScanError
+from gate.proc import NotFound, Timeout, run_bounded
+
+ACTIVE = ("control", "logout", "ratelimit", "enum")
+MISSING = object()  # marks an attribute the account's record does not have
+_MARK = "\n@@authgate-hashes@@"
+_RUNNER = f"""
+import importlib, json, sys
+sys.path.insert(0, "")
+mod, _, fn = sys.argv[1].partition(":")
+func = getattr(importlib.import_module(mod), fn)
+out = []
+for pw in json.load(sys.stdin):
+    h = func(pw)
+    out.append(h.decode() if isinstance(h, bytes) else h)
+sys.stdout.write({_MARK!r} + json.dumps(out))
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    kind: str
+    sub: str
+    email: str
+    password: str
+    state: dict[str, Any] = field(default_factory=dict)  # attribute -> value, or MISSING
+    can_login: bool = False  # its record holds a hash of `password` made by the service's hashing
+
+    @property
+    def name(self) -> str:
+        return f"authgate-{self.kind}"
+
+
+def _template(cfg: Config) -> tuple[str, dict[str, Any]] | None:
+    """(identity, record) whose user record the throwaway accounts copy."""
+    uc = cfg.auth.users
+    if uc is None:
+        return None
+    records = {fx.owner: fx.item for fx in cfg.fixtures if fx.table == uc.table and fx.owner}
+    order = [uc.template] if uc.template else [n for n in cfg.regular] + [n for n in cfg.privileged]
+    for name in order:
+        if name in records:
+            return name, records[name]
+    return None
+
+
+def accounts(cfg: Config, secret: str) -> dict[str, Account]:
+    """The throwaway accounts of this scan, by kind (empty without auth.users or a template record)."""
+    uc = cfg.auth.users
+    tpl = _template(cfg)
+    if uc is None or tpl is None:
+        return {}
+    _, record = tpl
+    email = str(record.get(uc.email) or "")
+    domain = email.rpartition("@")[2] if "@" in email else "example.test"
+    kinds: dict[str, dict[str, Any]] = {k: {} for k in ACTIVE}
+    if uc.enabled and uc.enabled in record:
+        kinds["disabled"] = {uc.enabled: False}
+        kinds["no-enabled"] = {uc.enabled: MISSING}
+    if uc.email_confirmed and uc.email_confirmed in record:
+        kinds["unconfirmed"] = {uc.email_confirmed: False}
+        kinds["no-confirmed"] = {uc.email_confirmed: MISSING}
+    out = {}
+    for kind, state in kinds.items():
+        digest = hmac.new(secret.encode(), f"account:{kind}".encode(), hashlib.sha256).hexdigest()
+        out[kind] = Account(
+            kind=kind,
+            sub=f"authgate-{kind}",
+            email=f"authgate-{kind}@{domain}",
+            password=f"Ag-{digest[:24]}",
+            state=state,
+            can_login=cfg.auth.password_hash is not None,
+        )
+    return out
+
+
+def unknown_email(cfg: Config) -> str:
+    """An e-mail address no account has (enumeration, rate-limit without throwaway accounts)."""
+    tpl = _template(cfg)
+    email = ""
+    if tpl and cfg.auth.users:
+        email = str(tpl[1].get(cfg.auth.users.email) or "")
+    if not email:
+        email = next((i.email for i in cfg.identities.values() if i.email), "") or ""
+    domain = email.rpartition("@")[2] if "@" in email else "example.test"
+    return f"authgate-nobody@{domain}"
+
+
+def hash_env(cfg: Config, secret: str) -> dict[str, str]:
+    from gate.target.service import base_env
+
+    # The hashing code gets the service's own environment, and a DynamoDB endpoint that goes nowhere.
+    env = base_env({**service_env(cfg, secret), **cfg.service.env})
+    env["AWS_ENDPOINT_URL_DYNAMODB"] = env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"
+    return env
+
+
+def hash_passwords(cfg: Config, root: Path, passwords: list[str], env: dict[str, str]) -> list[str]:
+    """Hashes of `passwords` by the service's own hashing (auth.password_hash), in subprocesses."""
+    ph = cfg.auth.password_hash
+    assert ph is not None
+    workdir = (root / cfg.service.workdir).resolve()
+    deadline = time.monotonic() + ph.timeout
+    if ph.callable:
+        out = _run(
+            [sys.executable, "-c", _RUNNER, ph.callable], json.dumps(passwords), workdir, env, deadline, ph.callable
+        )
+        head, mark, tail = out.rpartition(_MARK)
+        try:
+            hashes = json.loads(tail) if mark else None
+        except ValueError:
+            hashes = None
+        if not isinstance(hashes, list) or len(hashes) != len(passwords):
+            raise ScanError(
+                f"auth.password_hash.callable {ph.callable}: printed no list of hashes", head[-300:].split("\n")
+            )
+    else:
+        assert ph.command is not None
+        outs = [_run(shlex.split(ph.command), pw, workdir, env, deadline, ph.command) for pw in passwords]
+        hashes = [(o.strip().splitlines() or [""])[-1].strip() for o in outs]  # the last line: imports may print
+    bad = [h for h in hashes if not isinstance(h, str) or not h]
+    if bad:
+        raise ScanError(f"auth.password_hash: the hashing gave {bad[0]!r}, not a non-empty string")
+    return [str(h) for h in hashes]
+
+
+def _run(argv: list[str], stdin: str, workdir: Path, env: dict[str, str], deadline: float, what: str) -> str:
+    left = deadline - time.monotonic()
+    late = f"auth.password_hash: {what} did not finish within auth.password_hash.timeout"
+    if left <= 0:
+        raise ScanError(late)
+    try:
+        code, out, err = run_bounded(argv, cwd=workdir, env=env, timeout=left, stdin=stdin)
+    except NotFound:
+        raise ScanError(f"auth.password_hash.command: command not found: {argv[0]}") from None
+    except Timeout:
+        raise ScanError(late) from None
+    if code != 0:
+        raise ScanError(f"auth.password_hash: {what} exited with code {code}", (out + err).splitlines()[-8:])
+    return out
+
+
+def _rename(value: Any, old: list[tuple[str, str]]) -> Any:
+    if not isinstance(value, str):
+        return value
+    for before, after in old:
+        if before:
+            value = re.sub(re.escape(before), after, value, flags=re.I)
+    return value
+
+
+def record(cfg: Config, account: Account, template: tuple[str, dict[str, Any]], hashed: str | None) -> dict[str, Any]:
+    """The throwaway account's item: the template with its identity replaced and its state applied."""
+    uc = cfg.auth.users
+    assert uc is not None
+    name, item = template
+    tpl_sub = cfg.identities[name].sub
+    tpl_email = str(item.get(uc.email) or cfg.identities[name].email or "")
+    swaps = [(tpl_email, account.email), (tpl_sub, account.sub), (name, account.sub)]
+    out: dict[str, Any] = {}
+    for k, v in item.items():
+        out[k] = f"Authgate {account.kind}" if "name" in k.lower() and isinstance(v, str) else _rename(v, swaps)
+    out[uc.email] = account.email
+    for attr in (uc.enabled, uc.email_confirmed):
+        if attr and attr in item:
+            out[attr] = True
+    for attr, value in account.state.items():
+        if value is MISSING:
+            out.pop(attr, None)
+        else:
+            out[attr] = value
+    if hashed is not None and cfg.auth.password_hash:
+        out[cfg.auth.password_hash.attribute] = hashed
+    return out
+
+
+def seed(
+    cfg: Config,
+    root: Path,
+    client: Any,
+    tables: list[TableConfig],
+    owned: list[OwnedItem],
+    seeded: snapshot.Snapshot,
+    secret: str,
+) -> tuple[list[OwnedItem], snapshot.Snapshot]:
+    """Hash the identities' passwords into their records, add the throwaway accounts, re-snapshot."""
+    uc = cfg.auth.users
+    if uc is None:
+        return owned, seeded
+    ph = cfg.auth.password_hash
+    by_name = {t.name: t for t in tables}
+    accts = accounts(cfg, secret)
+    mine = [
+        i
+        for i, o in enumerate(owned)
+        if o.table == uc.table and o.owner and cfg.identities[o.owner].password is not None
+    ]
+    hashes: list[str] = []
+    if ph is not None:
+        pws = [cfg.identities[owned[i].owner or ""].password or "" for i in mine]
+        hashes = hash_passwords(cfg, root, pws + [a.password for a in accts.values()], hash_env(cfg, secret))
+    out = list(owned)
+    if ph is not None:
+        for n, i in enumerate(mine):
+            item = {**owned[i].item, ph.attribute: hashes[n]}
+            client.put_item(TableName=uc.table, Item=to_typed(item))
+            out[i] = replace(owned[i], item=item)
+    template = _template(cfg)
+    if template is not None and uc.table in by_name:
+        extra = hashes[len(mine) :] if ph is not None else [None] * len(accts)
+        table = by_name[uc.table]
+        taken = {json.dumps(key_of(o.item, table), sort_keys=True, default=str) for o in owned if o.table == uc.table}
+        for account, hashed in zip(accts.values(), extra, strict=True):
+            item = record(cfg, account, template, hashed)
+            pk = next(iter(table.key))
+            if json.dumps(key_of(item, table), sort_keys=True, default=str) in taken and isinstance(item.get(pk), str):
+                item[pk] = account.sub  # never overwrite a real record: the key must be the account's own
+            key = json.dumps(key_of(item, table), sort_keys=True, default=str)
+            if key in taken or set(key_of(item, table)) != set(table.key):
+                raise ScanError(f"auth.users: cannot give throwaway account {account.name} its own key in {uc.table}")
+            taken.add(key)
+            client.put_item(TableName=uc.table, Item=to_typed(item))
+    return out, snapshot.take(client, tables)

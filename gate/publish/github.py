@@ -1,0 +1,476 @@
+"""GitHub's API (PyGithub): the one pull-request comment, the check run, and bounded retries.
+
+- **One comment per pull request** (per scanned service, when a workflow scans several). It carries
+  the hidden marker `<!-- authgate:summary -->` (and `<!-- authgate:target DIR -->` for a service
+  outside the repository root) and is found again by that marker *and* its author: only a comment
+  written by the token's own user counts (`GET /user`; an Actions token answers 403 there, so the
+  Actions bot `github-actions[bot]` stands in), so nobody can plant a marker comment for the gate
+  to overwrite. Found: edited in place. Not found: created. Never two.
+- **The check run** `authgate` on the PR head carries every finding, accepted ones as notices, as
+  an annotation at the handler's repository-relative file and line (the config file when the
+  handler was not located), 50 per request (GitHub's limit per create/update call).
+- **Never a crash.** A fork's read-only token, a missing permission or an outage becomes one clear
+  note for the job summary; the verdict of the scan stands.
+- **Bounded retries.** 5xx answers, connection errors and rate limits (403/429 with `Retry-After`
+  or an exhausted `X-RateLimit-Remaining`) are retried at most `RetryPolicy.attempts` times,
+  waiting at most `RetryPolicy.max_wait` seconds each; a longer rate-limit wait is not waited for.
+  A write is retried as a unit with the lookup before it, so a comment whose POST landed but
+  answered 502 is found and edited on the next attempt instead of posted twice.
+- `GITHUB_API_URL` is honoured, so GitHub Enterprise Server (`https://HOST/api/v3`) works as is.
+
+`authgate comment --report authgate-report.json` posts the same comment and check run from a JSON
+report: the second half of the fork-safe two-workflow pattern (README, "Forks").
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import os
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import requests
+from github import Auth, Github, GithubException
+from github.Repository import Repository
+
+from gate.findings import Finding, Severity
+from gate.publish.workflow import Event, InputError, Note, load_event, summary_with_notes, write_summary
+from gate.report.json_report import load_report
+from gate.report.location import locate
+from gate.report.markdown import MARKER
+from gate.verdict.result import ReportError, ScanResult
+
+_TARGET = re.compile(r"<!-- authgate:target ([\w./-]{1,200}) -->")
+CHECK_NAME = "authgate"
+ACTIONS_BOT = "github-actions[bot]"  # who an Actions token writes as (its GET /user answers 403)
+DEFAULT_API_URL = "https://api.github.com"
+COMMENT_LIMIT = 65536  # characters GitHub accepts in a comment body
+CHECK_TEXT_LIMIT = 65535  # characters of a check run's output.summary
+ANNOTATIONS_PER_REQUEST = 50  # GitHub's limit per check-run create or update
+MAX_COMMENTS_READ = 3000  # comments looked through for the marker (30 pages of 100)
+FORKS_HELP = "see README, section Forks, for the two-workflow pattern that comments on fork pull requests"
+
+T = TypeVar("T")
+
+
+class GitHubError(Exception):
+    """A request GitHub refused or could not answer, after the retries: one line for the summary."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 4  # tries per request, the first included
+    backoff: float = 2.0  # seconds before the second try, doubled each time
+    max_wait: float = 60.0  # the longest single wait (Retry-After, rate-limit reset, backoff)
+    write_interval: float = 1.0  # between two writes, as GitHub asks of integrations (secondary limits)
+
+
+def _headers(exc: GithubException) -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in (exc.headers or {}).items()}
+
+
+def _message(exc: GithubException) -> str:
+    data = exc.data
+    text = data.get("message") if isinstance(data, dict) else None
+    return " ".join(str(text or data or "").split())[:200]
+
+
+def _rate_limited(exc: GithubException) -> bool:
+    headers = _headers(exc)
+    msg = _message(exc).lower()
+    return exc.status == 429 or (
+        exc.status == 403
+        and ("retry-after" in headers or headers.get("x-ratelimit-remaining") == "0" or "rate limit" in msg)
+    )
+
+
+def retry_delay(exc: Exception, attempt: int, policy: RetryPolicy, now: float | None = None) -> float | None:
+    """Seconds to wait before trying again, or None when the failure is not worth another try."""
+    backoff = min(policy.backoff * (2**attempt), policy.max_wait)
+    if isinstance(exc, requests.RequestException):  # connection refused or reset, timeout
+        return backoff
+    if not isinstance(exc, GithubException):
+        return None
+    if exc.status >= 500:
+        return backoff
+    if not _rate_limited(exc):
+        return None
+    headers = _headers(exc)
+    wait: float | None = None
+    if "retry-after" in headers:
+        try:
+            wait = float(headers["retry-after"])
+        except ValueError:
+            wait = None
+    elif headers.get("x-ratelimit-remaining") == "0" and headers.get("x-ratelimit-reset", "").isdigit():
+        wait = int(headers["x-ratelimit-reset"]) - (time.time() if now is None else now) + 1
+    if wait is None:
+        wait = backoff
+    if wait > policy.max_wait:
+        return None  # the limit resets too late for this job: say so instead of hanging
+    return max(wait, 0.0)
+
+
+def describe(exc: Exception) -> str:
+    if isinstance(exc, GithubException):
+        if _rate_limited(exc):
+            reset = _headers(exc).get("x-ratelimit-reset", "")
+            when = f"; it resets at {datetime.fromtimestamp(int(reset), UTC):%H:%M:%S} UTC" if reset.isdigit() else ""
+            return f"GitHub's rate limit was reached (HTTP {exc.status}){when}"
+        return f"HTTP {exc.status}: {_message(exc) or 'no message'}"
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+
+
+def connect(token: str, api_url: str | None = None, timeout: int = 20, write_interval: float = 1.0) -> Github:
+    """A client without PyGithub's own retries: `Publisher.call` is the one bounded retry loop."""
+    return Github(
+        auth=Auth.Token(token),
+        base_url=(api_url or DEFAULT_API_URL).rstrip("/"),
+        timeout=timeout,
+        retry=None,
+        per_page=100,
+        user_agent="authgate",
+        lazy=True,  # no GET of the repository or the issue before writing to them
+        seconds_between_writes=write_interval,
+    )
+
+
+@dataclass(slots=True)
+class Publisher:
+    """Writes to one repository. Every API call goes through `call` (retries, one-line errors)."""
+
+    gh: Github
+    repository: str
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    sleep: Callable[[float], None] = time.sleep
+    _login: str | None = None
+
+    def call(self, what: str, fn: Callable[[], T]) -> T:
+        for attempt in range(self.policy.attempts):
+            try:
+                return fn()
+            except (GithubException, requests.RequestException) as exc:
+                delay = retry_delay(exc, attempt, self.policy)
+                if delay is None or attempt == self.policy.attempts - 1:
+                    status = exc.status if isinstance(exc, GithubException) else None
+                    tries = f" after {attempt + 1} tries" if attempt else ""
+                    raise GitHubError(f"{what}: {describe(exc)}{tries}", status) from None
+                self.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @property
+    def repo(self) -> Repository:
+        return self.gh.get_repo(self.repository)
+
+    def own_login(self) -> str:
+        """The login the token writes comments as: GET /user, or the Actions bot when the token is an
+        installation token (which GET /user answers with 403)."""
+        if self._login is None:
+            try:
+                self._login = self.call("who am I", lambda: self.gh.get_user().login)
+            except GitHubError as exc:
+                if exc.status not in (401, 403, 404):
+                    raise
+                self._login = ACTIONS_BOT
+        return self._login
+
+    def _upsert_once(self, pr: int, body: str, login: str) -> tuple[str, str]:
+        issue = self.repo.get_issue(pr)
+        key = comment_key(body)
+        for existing in itertools.islice(issue.get_comments(), MAX_COMMENTS_READ):
+            ours = existing.user is not None and existing.user.login == login
+            if ours and comment_key(existing.body or "") == key:
+                existing.edit(body)  # even when unchanged: "edited" then says when the gate last ran
+                return "updated", existing.html_url or existing.url
+        created = issue.create_comment(body)
+        return "created", created.html_url or created.url
+
+    def upsert_comment(self, pr: int, body: str) -> tuple[str, str]:
+        """Edit our marker comment on `pr`, or create it; returns ("created" | "updated", its URL)."""
+        login = self.own_login()
+        return self.call("PR comment", lambda: self._upsert_once(pr, body, login))
+
+    def check_run(
+        self,
+        head_sha: str,
+        conclusion: str,
+        title: str,
+        summary: str,
+        annotations: list[dict[str, Any]],
+        name: str = CHECK_NAME,
+    ) -> tuple[int, str]:
+        """Create the completed check run with the first 50 annotations and append the rest in
+        batches of 50 (each update must repeat the title and summary); returns (id, URL)."""
+        batches = [
+            annotations[i : i + ANNOTATIONS_PER_REQUEST] for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)
+        ] or [[]]
+        output = {"title": title[:255], "summary": summary[:CHECK_TEXT_LIMIT]}
+        run = self.call(
+            "check run",
+            lambda: self.repo.create_check_run(
+                name=name,
+                head_sha=head_sha,
+                status="completed",
+                conclusion=conclusion,
+                completed_at=datetime.now(UTC),
+                output={**output, "annotations": batches[0]},
+            ),
+        )
+        for batch in batches[1:]:
+            self.call("check run annotations", lambda b=batch: run.edit(output={**output, "annotations": b}))
+        return run.id, run.html_url or run.url
+
+    def find_pr(self, head_owner: str, head_branch: str, head_sha: str) -> int | None:
+        """The open PR whose head is owner:branch at exactly `head_sha` (fork PRs are missing from a
+        workflow_run event's `pull_requests`)."""
+
+        def look() -> int | None:
+            pulls = self.repo.get_pulls(state="open", head=f"{head_owner}:{head_branch}")
+            for pull in itertools.islice(pulls, 100):
+                if pull.head.sha == head_sha:
+                    return int(pull.number)
+            return None
+
+        return self.call("find the pull request", look)
+
+
+# ---- what is posted, made from a result ------------------------------------------------------------
+
+CHECK_LEVEL = {
+    Severity.CRITICAL: "failure",
+    Severity.HIGH: "failure",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "notice",
+    Severity.INFO: "notice",
+}
+
+
+def target_key(service: str) -> str | None:
+    """What tells apart the comments of several services scanned in one workflow; None for the
+    repository root. A name that is not a plain path (it may come from an untrusted report) is
+    hashed, so it can never close the HTML comment it is written in."""
+    name = service.strip().strip("/") or "."
+    if name == ".":
+        return None
+    if re.fullmatch(r"[\w./-]{1,200}", name) and "--" not in name:
+        return name
+    return "sha256-" + hashlib.sha256(name.encode()).hexdigest()[:16]
+
+
+def comment_key(body: str) -> tuple[bool, str | None]:
+    """(has the marker, the target it names) of a comment body."""
+    m = _TARGET.search(body)
+    return MARKER in body, m.group(1) if m else None
+
+
+def check_name(service: str) -> str:
+    key = target_key(service)
+    return CHECK_NAME if key is None else f"{CHECK_NAME} ({key})"
+
+
+def comment_body(markdown: str, service: str = ".") -> str:
+    """The marker (and the target) first, then the report; never above GitHub's comment limit."""
+    rest = markdown.replace(MARKER, "", 1).lstrip("\n") if markdown.lstrip().startswith(MARKER) else markdown
+    key = target_key(service)
+    head = MARKER if key is None else f"{MARKER}\n<!-- authgate:target {key} -->"
+    body = f"{head}\n{rest}"
+    if len(body) <= COMMENT_LIMIT:
+        return body
+    tail = "\n\n_(shortened to GitHub's 65,536-character limit; the job summary and the JSON report have all of it)_"
+    return body[: COMMENT_LIMIT - len(tail)] + tail
+
+
+def check_annotations(result: ScanResult) -> list[dict[str, Any]]:
+    """Every finding, most severe first, at its handler (or the config file when not located)."""
+    out: list[dict[str, Any]] = []
+    for f in sorted(result.findings, key=Finding.sort_key):
+        loc = locate(result, f)
+        line = loc.line if loc.line > 0 else 1
+        proof = next(iter(f.evidence.notes), "")
+        who = f.who()
+        accepted = f.status != "new"
+        message = f"{f.message}\n{proof}".strip() if proof and proof not in f.message else f.message
+        out.append(
+            {
+                "path": loc.path,
+                "start_line": line,
+                "end_line": line,
+                "annotation_level": "notice" if accepted else CHECK_LEVEL[f.severity],
+                "title": f"{f.severity.label} {f.check} {f.operation} ({who}){' [accepted]' if accepted else ''}"[:255],
+                "message": message[:60000] or f.title,
+                "raw_details": f"{f.remediation}\n{' '.join(f.cwe + f.owasp)}\nfingerprint {f.fingerprint}"[:60000],
+            }
+        )
+    return out
+
+
+def conclusion(result: ScanResult, fail_on_error: bool = True) -> str:
+    if result.verdict.verdict == "pass":
+        return "success"
+    if result.verdict.verdict == "fail":
+        return "failure"
+    return "failure" if fail_on_error else "neutral"
+
+
+def check_title(result: ScanResult) -> str:
+    v = result.verdict
+    word = {"pass": "passed", "fail": "failed"}.get(v.verdict, "could not scan")
+    return f"{v.grade} ({v.score}/100): gate {word}, {len(result.new)} new findings"
+
+
+@dataclass(slots=True)
+class Request:
+    """Where and what to publish."""
+
+    token: str
+    api_url: str
+    repository: str
+    pr: int | None
+    head_sha: str | None
+    fork: bool = False
+    comment: bool = True
+    check_run: bool = True
+    fail_on_error: bool = True
+
+
+def publish(
+    result: ScanResult,
+    markdown: str,
+    req: Request,
+    policy: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Note]:
+    """Post the comment and the check run; returns one note per outcome for the job summary."""
+    wants_comment = req.comment and req.pr is not None
+    wants_check = req.check_run and bool(req.head_sha)
+    if not (wants_comment or wants_check):
+        return []
+    skipped = "authgate did not comment or create a check run"
+    if req.fork:
+        return [
+            Note(
+                "This pull request comes from a fork, and GitHub gives its workflow a read-only token, so "
+                f"{skipped}: this summary is the report. To comment on pull requests from forks too, "
+                "see README, section Forks (a two-workflow pattern that never runs the fork's code with a "
+                "write token).",
+                "note",
+            )
+        ]
+    if not req.token:
+        return [Note(f"No `github-token` input, so {skipped}.", "warning")]
+    if not req.repository:
+        return [Note(f"`GITHUB_REPOSITORY` is not set, so {skipped}.", "warning")]
+    policy = policy or RetryPolicy()
+    pub = Publisher(
+        connect(req.token, req.api_url, write_interval=policy.write_interval), req.repository, policy, sleep
+    )
+    notes: list[Note] = []
+    if wants_comment:
+        assert req.pr is not None
+        try:
+            action, url = pub.upsert_comment(req.pr, comment_body(markdown, result.service))
+            notes.append(Note(f"PR comment {action}: {url}"))
+        except GitHubError as exc:
+            notes.append(_refused("comment on the pull request", "pull-requests: write", exc))
+        except Exception as exc:  # PyGithub met an answer it did not expect: a note, never a crash
+            notes.append(Note(f"authgate could not comment on the pull request: {describe(exc)}.", "warning"))
+    if wants_check:
+        assert req.head_sha is not None
+        annotations = check_annotations(result)
+        name = check_name(result.service)
+        try:
+            _, url = pub.check_run(
+                req.head_sha,
+                conclusion(result, req.fail_on_error),
+                check_title(result),
+                markdown.replace(MARKER, "", 1).lstrip()[:CHECK_TEXT_LIMIT],
+                annotations,
+                name,
+            )
+            notes.append(Note(f"check run `{name}` with {len(annotations)} annotations: {url}"))
+        except GitHubError as exc:
+            notes.append(_refused("create the check run", "checks: write", exc))
+        except Exception as exc:
+            notes.append(Note(f"authgate could not create the check run: {describe(exc)}.", "warning"))
+    return notes
+
+
+def _refused(what: str, permission: str, exc: GitHubError) -> Note:
+    if exc.status in (401, 403, 404) and "rate limit" not in exc.message:
+        return Note(
+            f"authgate could not {what} ({exc.message}): the token is not allowed to. Give the job "
+            f"`permissions: {permission}`. A pull request from a fork always gets a read-only token; {FORKS_HELP}.",
+            "warning",
+        )
+    return Note(f"authgate could not {what}: {exc.message}.", "warning")
+
+
+# ---- `authgate comment --report` (workflow_run: never runs the pull request's code) ----------------
+
+
+def _pr_from_workflow_run(event: Event, pub: Publisher | None) -> tuple[int | None, str | None]:
+    run = event.payload.get("workflow_run")
+    if not isinstance(run, dict):
+        return event.pr, event.head_sha
+    head_sha = run.get("head_sha") if isinstance(run.get("head_sha"), str) else None
+    for pull in run.get("pull_requests") or []:
+        if not (isinstance(pull, dict) and isinstance(pull.get("number"), int)):
+            continue
+        head = pull.get("head") if isinstance(pull.get("head"), dict) else {}
+        if head.get("sha") in (None, head_sha):  # the PR the scanned commit is the head of
+            return pull["number"], head_sha
+    head_repo = run.get("head_repository") if isinstance(run.get("head_repository"), dict) else {}
+    owner = (head_repo.get("owner") or {}).get("login") if isinstance(head_repo.get("owner"), dict) else None
+    branch = run.get("head_branch")
+    if pub is not None and head_sha and isinstance(owner, str) and isinstance(branch, str):
+        return pub.find_pr(owner, branch, head_sha), head_sha
+    return None, head_sha
+
+
+def cmd_comment(args: argparse.Namespace) -> int:
+    """Post the PR comment and the check run from a JSON report (see the module docstring)."""
+    from gate.report import renderer
+
+    try:
+        result = load_report(Path(args.report))
+        event = load_event()
+    except (ReportError, InputError) as exc:
+        print(f"authgate: comment: {exc}", file=sys.stderr)
+        return 2
+    token = os.environ.get("GITHUB_TOKEN", "")
+    repository = os.environ.get("GITHUB_REPOSITORY", "") or event.repository
+    if not token or not repository:
+        print("authgate: comment: set GITHUB_TOKEN and GITHUB_REPOSITORY (as a workflow does)", file=sys.stderr)
+        return 2
+    api_url = os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
+    pub = Publisher(connect(token, api_url), repository)
+    try:
+        pr, head_sha = _pr_from_workflow_run(event, pub)
+    except GitHubError as exc:
+        print(f"authgate: comment: {exc.message}", file=sys.stderr)
+        return 1
+    if getattr(args, "pr", None):
+        pr = args.pr
+    markdown = renderer("markdown")(result)
+    req = Request(token=token, api_url=api_url, repository=repository, pr=pr, head_sha=head_sha)
+    if pr is None and not head_sha:
+        print("authgate: comment: no pull request or commit in this event (use --pr)", file=sys.stderr)
+        return 2
+    notes = publish(result, markdown, req)
+    for note in notes:
+        print(f"authgate: {note.text}", file=sys.stderr)
+    write_summary(summary_with_notes(markdown, notes))
+    return 1 if any(n.kind == "warning" for n in notes) else 0

@@ -1,0 +1,268 @@
+"""The HTTP engine: httpx async, one probe at a time per lane, bounded in count and time.
+
+Every exchange is kept as evidence: request (method, path, identity, redacted headers, body
+excerpt), response (status, headers, body excerpt) and the DynamoDB calls the recorder attributed
+to it. Retries are off: a probe is sent exactly once, so what the recorder saw is what it caused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import itertools
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from gate.auth.identities import Identity
+from gate.dynamo.calls import DynamoCall
+from gate.dynamo.recorder import Recorder
+from gate.errors import ScanError
+
+EXCERPT = 600
+MAX_REQUESTS = 20_000  # hard bound on one scan's probes
+MAX_BODY = 1 << 20  # bytes of a response kept; the rest is never read (a hostile service cannot fill memory)
+
+
+@dataclass(slots=True)
+class Exchange:
+    id: int
+    lane: int
+    method: str
+    path: str
+    identity: str | None
+    request_headers: dict[str, str]
+    request_body: str | None
+    status: int = 0
+    response_headers: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+    elapsed_ms: float = 0.0
+    calls: list[DynamoCall] = field(default_factory=list)
+    error: str | None = None
+    label: str = ""  # what the probe tried ("garbage bearer token")
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.text)
+        except ValueError:
+            return None
+
+    def has_data(self) -> bool:
+        """A 2xx with a non-empty body (not `{}`, `[]`, `null` or whitespace)."""
+        body = self.text.strip()
+        return self.ok and body not in ("", "{}", "[]", "null", '""')
+
+    def request_evidence(self, redact: list[str]) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "path": redact_text(self.path, redact, keep=12),
+            "identity": self.identity or "anonymous",
+            "label": self.label,
+            "headers": {k: redact_text(v, redact, keep=12) for k, v in sorted(self.request_headers.items())},
+            "body": redact_text(self.request_body, redact) if self.request_body else None,
+        }
+
+    def response_evidence(self, redact: list[str]) -> dict[str, Any]:
+        keep = {"content-type", "www-authenticate", "retry-after", "set-cookie", "location"}
+        return {
+            "status": self.status,
+            "headers": {
+                k: redact_text(v, redact, keep=12)
+                for k, v in sorted(self.response_headers.items())
+                if k.lower() in keep
+            },
+            "body": redact_text(self.text[:EXCERPT], redact) + ("…" if len(self.text) > EXCERPT else ""),
+            "elapsed_ms": round(self.elapsed_ms, 1),
+        }
+
+
+def redact_text(text: str | None, secrets: list[str], keep: int = 0) -> str:
+    """Replace each secret (tokens, passwords, keys) with a marker; `keep` leading chars stay visible."""
+    out = text or ""
+    for s in sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True):
+        out = out.replace(s, (s[:keep] if keep and len(s) > keep * 2 else "") + "…[redacted]")
+    return out
+
+
+async def _bounded_text(resp: httpx.Response) -> str:
+    """The body as text, at most MAX_BODY bytes of it (a longer one is cut, marked, and never read further)."""
+    got = bytearray()
+    cut = False
+    async for chunk in resp.aiter_bytes():
+        got += chunk
+        if len(got) > MAX_BODY:
+            got, cut = got[:MAX_BODY], True
+            break
+    return _decode(bytes(got), resp.charset_encoding) + ("…[cut]" if cut else "")
+
+
+def _decode(body: bytes, charset: str | None) -> str:
+    """The body in the response's charset when that is a text encoding Python knows; else UTF-8 (none,
+    a made-up `utf8mb4`, or a codec that is not a text encoding at all, such as `base64`)."""
+    try:
+        info = codecs.lookup(charset or "utf-8")
+        if getattr(info, "_is_text_encoding", True):
+            return body.decode(info.name, "replace")
+    except (LookupError, UnicodeError):
+        pass
+    return body.decode("utf-8", "replace")
+
+
+class Prober:
+    """Sends probes down lanes; lane i is service instance i behind recorder port i."""
+
+    def __init__(
+        self, base_urls: list[str], recorder: Recorder | None, timeout: float = 10.0, budget: float | None = None
+    ) -> None:
+        self.base_urls = base_urls
+        self.recorder = recorder
+        self.budget = budget  # seconds for every probe of the scan together (gate.timeout)
+        self._deadline = time.monotonic() + budget if budget else None
+        self._ids = itertools.count(1)
+        self._lanes: asyncio.Queue[int] = asyncio.Queue()
+        for i in range(len(base_urls)):
+            self._lanes.put_nowait(i)
+        self._exclusive = asyncio.Lock()
+        self._client = httpx.AsyncClient(
+            timeout=timeout, follow_redirects=False, limits=httpx.Limits(max_connections=len(base_urls) * 2)
+        )
+        self.sent = 0
+        self.exchanges: list[Exchange] = []
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self) -> AsyncIterator[int]:
+        """Hold every lane: nothing else reaches the service (destructive probes, snapshots)."""
+        async with self._exclusive:
+            held = [await self._lanes.get() for _ in self.base_urls]
+            try:
+                yield held[0]
+            finally:
+                for lane in held:
+                    self._lanes.put_nowait(lane)
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        identity: Identity | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        json_body: Any = None,
+        data: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+        cookies: dict[str, str] | None = None,
+        label: str = "",
+        lane: int | None = None,
+        use_identity_auth: bool = True,
+    ) -> Exchange:
+        """One probe. `lane` is given by a caller that already holds it (inside `exclusive`)."""
+        if self.sent >= MAX_REQUESTS:
+            raise ScanError(f"the scan reached its bound of {MAX_REQUESTS} requests")
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise ScanError(
+                f"the checks ran past their time budget of {self.budget:g} s (gate.timeout) after {self.sent} "
+                "requests: is the service this slow?"
+            )
+        self.sent += 1
+        if lane is not None:
+            return await self._send_on(
+                lane, method, path, identity, headers, json_body, data, params, cookies, label, use_identity_auth
+            )
+        async with self._exclusive:  # wait while an exclusive section runs
+            pass
+        got = await self._lanes.get()
+        try:
+            return await self._send_on(
+                got, method, path, identity, headers, json_body, data, params, cookies, label, use_identity_auth
+            )
+        finally:
+            self._lanes.put_nowait(got)
+
+    async def _send_on(
+        self,
+        lane: int,
+        method: str,
+        path: str,
+        identity: Identity | None,
+        headers: dict[str, str] | None,
+        json_body: Any,
+        data: dict[str, str] | None,
+        params: dict[str, str] | None,
+        cookies: dict[str, str] | None,
+        label: str,
+        use_identity_auth: bool,
+    ) -> Exchange:
+        hdrs: dict[str, str] = {}
+        jar: dict[str, str] = {}
+        if identity is not None and use_identity_auth:
+            hdrs.update(identity.headers)
+            jar.update(identity.cookies)
+        hdrs.update(headers or {})
+        jar.update(cookies or {})
+        if jar:
+            hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+        body_text: str | None = None
+        content: bytes | None = None
+        if json_body is not None:
+            body_text = json.dumps(json_body)
+            content = body_text.encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        elif data is not None:
+            body_text = httpx.QueryParams(data).__str__()
+            content = body_text.encode()
+            hdrs.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        pid = next(self._ids)
+        shown_path = path + (("?" + str(httpx.QueryParams(params))) if params else "")
+        ex = Exchange(
+            id=pid,
+            lane=lane,
+            method=method.upper(),
+            path=shown_path,
+            identity=identity.name if identity else None,
+            request_headers=dict(hdrs),
+            request_body=body_text,
+            label=label,
+        )
+        if self.recorder is not None:
+            self.recorder.begin(lane, pid)
+        t0 = time.perf_counter()
+        try:
+            for attempt in (1, 2):
+                try:
+                    request = self._client.build_request(
+                        method.upper(), self.base_urls[lane] + path, headers=hdrs, content=content, params=params
+                    )
+                    resp = await self._client.send(request, stream=True)
+                except (httpx.RemoteProtocolError, httpx.ReadError):
+                    # uvicorn closes a kept-alive connection after a 500; a probe sent on it in that moment
+                    # never reached the service (the recorder saw nothing), so it is sent again, once
+                    if attempt == 1 and not (self.recorder and self.recorder.calls_of(pid)):
+                        continue
+                    raise
+                try:
+                    ex.status = resp.status_code
+                    ex.response_headers = {k.lower(): v for k, v in resp.headers.items()}
+                    ex.text = await _bounded_text(resp)
+                finally:
+                    await resp.aclose()
+                break
+        except httpx.HTTPError as exc:
+            ex.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            ex.elapsed_ms = (time.perf_counter() - t0) * 1000
+            if self.recorder is not None:
+                ex.calls = self.recorder.end(lane, pid)
+        self.exchanges.append(ex)
+        return ex
