@@ -1,7 +1,9 @@
 """Finding, Evidence, Severity, check metadata and stable fingerprints.
 
-A finding is only built through `CheckMeta.finding(...)`, which refuses one without evidence:
-authgate reports nothing it cannot prove.
+A check's metadata is declared one way: its family once (`FamilyMeta`: name, CWE/OWASP, default
+confidence and remediation), then each check through `family.check(...)` (id, title, severity, a
+one-line description, and whatever differs from the family). A finding is only built through
+`CheckMeta.finding(...)`, which refuses one without evidence: authgate reports nothing it cannot prove.
 """
 
 from __future__ import annotations
@@ -138,6 +140,11 @@ class CheckMeta:
     owasp: tuple[str, ...]
     remediation: str
 
+    @property
+    def anchor(self) -> str:
+        """The check's anchor in the README's check catalogue (`bola.read` -> `bola-read`)."""
+        return self.id.replace(".", "-")
+
     def finding(
         self,
         *,
@@ -176,3 +183,46 @@ class CheckMeta:
             line=line,
             evidence=evidence,
         )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FamilyMeta:
+    """What every check of a family shares, declared once in the family's module; `check(...)`
+    declares one check of it, overriding only what differs."""
+
+    name: str
+    owasp: tuple[str, ...] = ()
+    cwe: tuple[str, ...] = ()
+    confidence: Confidence = Confidence.HIGH
+    remediation: str = ""
+
+    def check(
+        self,
+        id: str,
+        *,
+        title: str,
+        description: str,
+        severity: Severity,
+        confidence: Confidence | None = None,
+        cwe: tuple[str, ...] | None = None,
+        owasp: tuple[str, ...] | None = None,
+        remediation: str | None = None,
+    ) -> CheckMeta:
+        if not id.startswith(f"{self.name}."):
+            raise ValueError(f"{id}: the id of a {self.name} check starts with {self.name}.")
+        if description.rstrip(".") == title:  # the description says what the check proves, not its title again
+            raise ValueError(f"{id}: the description repeats the title")
+        meta = CheckMeta(
+            id=id,
+            family=self.name,
+            title=title,
+            description=description,
+            severity=severity,
+            confidence=self.confidence if confidence is None else confidence,
+            cwe=self.cwe if cwe is None else cwe,
+            owasp=self.owasp if owasp is None else owasp,
+            remediation=remediation or self.remediation,
+        )
+        if not (meta.cwe and meta.owasp and meta.remediation):
+            raise ValueError(f"{id}: a check needs a CWE, an OWASP id and a remediation")
+        return meta

@@ -94,9 +94,8 @@ async def _run_checks(ctx: ScanContext, console: Console) -> tuple[list[Finding]
     findings: list[Finding] = []
     errors: list[str] = []
     seen: set[str] = set()
-    families = sorted(checks_mod.FAMILIES.values(), key=lambda f: (f.order, f.name))
-    for fam in families:
-        if all(m.id in ctx.excluded for m in fam.metas):
+    for fam in checks_mod.FAMILIES:
+        if all(m.id in ctx.excluded for m in fam.checks):
             continue
         try:
             async for f in fam.run(ctx):
@@ -116,7 +115,6 @@ def scan(
     root: Path, cfg: Config, console: Console, opts: Options | None = None, target: str | None = None
 ) -> ScanResult:
     opts = opts or Options()
-    checks_mod.load_all()
     try:
         excluded = checks_mod.resolve_excludes(cfg.checks.exclude)
     except ValueError as exc:
@@ -220,7 +218,7 @@ def scan(
         dynamodb_calls=len(recorder.calls) if recorder else 0,
         phases=run.phases,
         notes=notes + (ctx.notes if ctx else []),
-        access_profile=ctx.scratch.get("access_profile", []) if ctx else [],
+        access_profile=ctx.access_profile if ctx else [],
         shard=f"{opts.shard[0]}/{opts.shard[1]}" if opts.shard else None,
         baseline=str(base.path) if base.path else None,
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.checks.static import METAS, jwt_algorithms, scan_dir
+from gate.checks.static import FAMILY, jwt_algorithms, scan_dir
 from gate.checks.static.source import Hit, SourceFile
 from gate.findings import Finding
 
@@ -532,9 +532,9 @@ def test_identifiers_lengths_and_harmless_headers_in_logs_are_clean(tmp_path: Pa
 
 # -- the family -----------------------------------------------------------------------------------
 def test_every_check_is_in_the_static_family_with_cwe_and_owasp() -> None:
-    ids = [m.id for m in METAS]
+    ids = [m.id for m in FAMILY.checks]
     assert len(ids) == len(set(ids)) == 12
-    for m in METAS:
+    for m in FAMILY.checks:
         assert m.family == "static" and m.id.startswith("static.")
         assert m.cwe and all(c.startswith("CWE-") for c in m.cwe) and m.owasp and m.remediation
 

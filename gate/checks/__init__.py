@@ -1,93 +1,82 @@
-"""Checks: one module per family, registered by decorator into one registry keyed by check id.
+"""Checks: one module per family, listed once, in run order, in `FAMILIES`.
 
-A family runner is an async generator `run(ctx) -> AsyncIterator[Finding]`; it may yield findings
-of several check ids of its family (bola.read, bola.write, bola.list). A duplicate id, or a
-`checks.exclude` entry that names no id or family, is an error, never a silent no-op.
+Each family module declares its `FamilyMeta` once and its checks through `family.check(...)`,
+and ends with `FAMILY`: a `PerOperation` family (probes the engine runs on every operation they
+fit, see gate.checks.engine) or a `ScanWide` one (its own `run(ctx)`). The static family lists
+its source rules in gate/checks/static/__init__.py. `REGISTRY` holds every check id; a duplicate
+id, or a `checks.exclude` entry that names no id or family, is an error, never a silent no-op.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from gate.checks import (
+    account_state,
+    authn,
+    bfla,
+    bola,
+    enumeration,
+    errors,
+    exposure,
+    jwt,
+    mass_assignment,
+    rate_limit,
+    secrets_in_logs,
+    static,
+)
+from gate.checks.engine import Family
+from gate.findings import CheckMeta
 
-from gate.findings import CheckMeta, Finding
+# Run order. The source first (it sends nothing); requests before the families that write (bola.write,
+# mass-assignment) or log in and change accounts (account-state, rate-limit); secrets-in-logs last, when
+# every credential has been used. The order also decides which of two findings with one fingerprint is kept.
+FAMILIES: tuple[Family, ...] = (
+    static.FAMILY,
+    authn.FAMILY,
+    jwt.FAMILY,
+    bola.FAMILY,
+    bfla.FAMILY,
+    exposure.FAMILY,
+    mass_assignment.FAMILY,
+    errors.FAMILY,
+    account_state.FAMILY,
+    enumeration.FAMILY,
+    rate_limit.FAMILY,
+    secrets_in_logs.FAMILY,
+)
 
-if TYPE_CHECKING:
-    from gate.checks.context import ScanContext
 
-Runner = Callable[["ScanContext"], AsyncIterator[Finding]]
-
-
-@dataclass(frozen=True, slots=True)
-class Family:
-    name: str
-    metas: tuple[CheckMeta, ...]
-    run: Runner
-    order: int  # lower runs first; destructive families run last
-
-
-REGISTRY: dict[str, CheckMeta] = {}
-FAMILIES: dict[str, Family] = {}
-
-
-def register(*metas: CheckMeta, order: int = 50) -> Callable[[Runner], Runner]:
-    def deco(fn: Runner) -> Runner:
-        family = metas[0].family
-        for meta in metas:
-            if meta.id in REGISTRY:
+def _index(families: tuple[Family, ...]) -> dict[str, CheckMeta]:
+    out: dict[str, CheckMeta] = {}
+    names = [f.name for f in families]
+    if len(set(names)) != len(names):
+        raise RuntimeError(f"duplicate check family in {names}")
+    for fam in families:
+        for meta in fam.checks:
+            if meta.id in out:
                 raise RuntimeError(f"duplicate check id {meta.id}")
-            if meta.family != family:
-                raise RuntimeError(f"{meta.id}: one runner serves one family ({family})")
-            REGISTRY[meta.id] = meta
-        if family in FAMILIES:
-            raise RuntimeError(f"duplicate check family {family}")
-        FAMILIES[family] = Family(name=family, metas=metas, run=fn, order=order)
-        return fn
-
-    return deco
+            if meta.family != fam.name:
+                raise RuntimeError(f"{meta.id}: listed in family {fam.name}")
+            out[meta.id] = meta
+    return out
 
 
-_loaded = False
-_NOT_FAMILIES = ("context", "util", "access_profile", "coverage", "static")
-
-
-def load_all() -> None:
-    """Import every check module once (static checks included) so they register."""
-    global _loaded
-    if _loaded:
-        return
-    for pkg_name in ("gate.checks", "gate.checks.static"):
-        pkg = importlib.import_module(pkg_name)
-        for mod in pkgutil.iter_modules(pkg.__path__):
-            if not mod.name.startswith("_") and mod.name not in (
-                "context",
-                "util",
-                "access_profile",
-                "coverage",
-                "static",
-            ):
-                importlib.import_module(f"{pkg_name}.{mod.name}")
-    _loaded = True
+REGISTRY: dict[str, CheckMeta] = _index(FAMILIES)
 
 
 def all_ids() -> list[str]:
-    load_all()
     return sorted(REGISTRY)
 
 
 def resolve_excludes(exclude: list[str]) -> set[str]:
     """Check ids excluded by `checks.exclude`; unknown names raise ValueError naming them."""
-    load_all()
+    families = {f.name: f for f in FAMILIES}
     out: set[str] = set()
     unknown: list[str] = []
     for name in exclude:
         if name in REGISTRY:
             out.add(name)
-        elif name in FAMILIES:
-            out.update(m.id for m in FAMILIES[name].metas)
+        elif name in families:
+            out.update(m.id for m in families[name].checks)
         else:
             unknown.append(name)
     if unknown:

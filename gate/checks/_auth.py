@@ -1,8 +1,8 @@
 """Helpers shared by the authentication checks (jwt, account-state, enumeration, rate-limit).
 
-Not a check family (the leading underscore keeps the registry from loading it). Everything here
-sends through `ctx.prober`, and remembers every credential it uses in `ctx.scratch["secrets"]`
-(kind, whose, value) so the evidence redacts it and secrets-in-logs looks for it.
+Not a check family. Everything here sends through `ctx.prober`, and remembers every credential it
+uses in `ctx.remembered` (kind, whose, value) so the evidence redacts it and secrets-in-logs looks
+for it.
 """
 
 from __future__ import annotations
@@ -27,9 +27,8 @@ def remember(ctx: ScanContext, kind: str, owner: str, value: str | None) -> None
     """Record a credential the gate used: redacted in evidence, searched for in the service's logs."""
     if not value:
         return
-    store: list[Secret] = ctx.scratch.setdefault("secrets", [])
-    if all(s.value != value for s in store):
-        store.append(Secret(kind, owner, value))
+    if all(s.value != value for s in ctx.remembered):
+        ctx.remembered.append(Secret(kind, owner, value))
     if value not in ctx.extra_redactions:
         ctx.extra_redactions.append(value)
 
@@ -141,7 +140,7 @@ def candidate_ops(ctx: ScanContext) -> list[Operation]:
 
 async def _refused(ctx: ScanContext, path: str, lane: int | None) -> bool:
     """Whether `path` refuses both no credentials and a garbage token (cached per path)."""
-    cache: dict[str, bool] = ctx.scratch.setdefault("auth.refused", {})
+    cache = ctx.refuses
     if path not in cache:
         anon = await ctx.prober.send("GET", path, None, label="no credentials (control)", lane=lane)
         refused = not anon.ok

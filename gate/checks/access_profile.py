@@ -192,9 +192,9 @@ def _dedupe(calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def record(ctx: ScanContext) -> list[str]:
-    """Build the profile into `ctx.scratch["access_profile"]`; returns errors (a failure never hides findings)."""
+    """Build the profile into `ctx.access_profile`; returns errors (a failure never hides findings)."""
     try:
-        ctx.scratch["access_profile"] = await build(ctx)
+        ctx.access_profile = await build(ctx)
     except Exception as exc:  # the profile is a report section: its failure makes the scan incomplete
         return [f"access profile failed: {type(exc).__name__}: {exc}"]
     return []

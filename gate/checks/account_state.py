@@ -39,7 +39,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from gate.auth.users import Account, hash_env, hash_passwords
-from gate.checks import register
 from gate.checks._auth import (
     Target,
     account_identity,
@@ -53,62 +52,54 @@ from gate.checks._auth import (
     token_of,
 )
 from gate.checks.context import ScanContext
+from gate.checks.engine import ScanWide
 from gate.checks.util import touched_db
 from gate.dynamo.fixtures import key_of
 from gate.dynamo.types import from_typed, to_typed
-from gate.findings import CheckMeta, Confidence, Finding, Severity
+from gate.findings import CheckMeta, FamilyMeta, Finding, Severity
 from gate.target.openapi import Operation
 
-_C = {"family": "account-state", "owasp": ("API2:2023",), "confidence": Confidence.HIGH}
-_CHECK_STATE = (
-    "Read the account at login and on every request; treat a missing flag as false "
-    "(a model with enabled: bool = False), never item.get('enabled', True)."
+ACCOUNT_STATE = FamilyMeta(
+    name="account-state",
+    cwe=("CWE-287",),
+    owasp=("API2:2023",),
+    remediation="Read the account at login and on every request; treat a missing flag as false "
+    "(a model with enabled: bool = False), never item.get('enabled', True).",
 )
-DISABLED = CheckMeta(
-    id="account-state.disabled",
+DISABLED = ACCOUNT_STATE.check(
+    "account-state.disabled",
     title="Disabled account gets in",
     description="An account whose item says enabled: false got a working token.",
     severity=Severity.HIGH,
-    cwe=("CWE-287",),
-    remediation=_CHECK_STATE,
-    **_C,
 )
-UNCONFIRMED = CheckMeta(
-    id="account-state.unconfirmed",
+UNCONFIRMED = ACCOUNT_STATE.check(
+    "account-state.unconfirmed",
     title="Unconfirmed account gets in",
     description="An account whose item says email_confirmed: false got a working token.",
     severity=Severity.MEDIUM,
-    cwe=("CWE-287",),
-    remediation=_CHECK_STATE,
-    **_C,
 )
-MISSING_ATTR = CheckMeta(
-    id="account-state.missing-attribute",
+MISSING_ATTR = ACCOUNT_STATE.check(
+    "account-state.missing-attribute",
     title="Half-written account (missing attribute) gets in",
     description="An account whose item lacks enabled or email_confirmed got a working token.",
     severity=Severity.HIGH,
-    cwe=("CWE-287",),
-    remediation=_CHECK_STATE,
-    **_C,
 )
-AFTER_DISABLE = CheckMeta(
-    id="account-state.token-after-disable",
+AFTER_DISABLE = ACCOUNT_STATE.check(
+    "account-state.token-after-disable",
     title="Token outlives the account's disable",
     description="A token issued before the account was disabled is still accepted.",
     severity=Severity.HIGH,
     cwe=("CWE-613",),
     remediation="Check the account on every request (or keep tokens minutes short) and refuse disabled accounts.",
-    **_C,
 )
-AFTER_PASSWORD = CheckMeta(
-    id="account-state.token-after-password-change",
+AFTER_PASSWORD = ACCOUNT_STATE.check(
+    "account-state.token-after-password-change",
     title="Token outlives a password change",
     description="A token issued before the password changed is still accepted.",
     severity=Severity.HIGH,
     cwe=("CWE-613",),
     remediation="Put a stamp of the password hash (or a token version) in the token and compare it on every "
     "request, as Django does with its session auth hash.",
-    **_C,
 )
 _STATE_META = {
     "disabled": DISABLED,
@@ -225,7 +216,6 @@ async def _after_edit(
     )
 
 
-@register(DISABLED, UNCONFIRMED, MISSING_ATTR, AFTER_DISABLE, AFTER_PASSWORD, order=80)
 async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
     uc = ctx.cfg.auth.users
     accts = scan_accounts(ctx)
@@ -263,3 +253,8 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
         f = await _after_edit(ctx, AFTER_PASSWORD, control, token, target, "SET", {ph.attribute: new_hash})
         if f is not None:
             yield f
+
+
+FAMILY = ScanWide(
+    meta=ACCOUNT_STATE, checks=(DISABLED, UNCONFIRMED, MISSING_ATTR, AFTER_DISABLE, AFTER_PASSWORD), run=run
+)

@@ -31,73 +31,71 @@ import base64
 from collections.abc import AsyncIterator
 
 from gate.auth.identities import Identity
-from gate.checks import register
 from gate.checks._auth import GARBAGE_TOKEN
 from gate.checks.context import ScanContext
-from gate.checks.util import is_public, sample_body, touched_db, values_in
-from gate.findings import CheckMeta, Confidence, Finding, Severity
+from gate.checks.engine import PerOperation, Probe, Routes
+from gate.checks.util import sample_body, touched_db, values_in
+from gate.findings import CheckMeta, FamilyMeta, Finding, Severity
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange
 
-_COMMON = {"family": "authn", "cwe": ("CWE-306",), "owasp": ("API2:2023",), "confidence": Confidence.HIGH}
-MISSING = CheckMeta(
-    id="authn.missing",
+AUTHN = FamilyMeta(name="authn", cwe=("CWE-287",), owasp=("API2:2023",))
+MISSING = AUTHN.check(
+    "authn.missing",
     title="Operation reachable without credentials",
     description="A request with no credentials answered 2xx with data from DynamoDB.",
     severity=Severity.HIGH,
+    cwe=("CWE-306",),
     remediation="Require authentication on every operation before any data access; list deliberately "
     "public operations in checks.public.",
-    **_COMMON,
 )
-GARBAGE = CheckMeta(
-    id="authn.garbage-token",
+GARBAGE = AUTHN.check(
+    "authn.garbage-token",
     title="Operation accepts a garbage bearer token",
     description="A request whose token is not a token answered 2xx with data.",
     severity=Severity.HIGH,
     remediation="Verify the token (signature, algorithm, expiry) instead of only checking the header is present.",
-    **{**_COMMON, "cwe": ("CWE-287",)},
 )
-DB_BEFORE_AUTH = CheckMeta(
-    id="authn.db-before-auth",
+DB_BEFORE_AUTH = AUTHN.check(
+    "authn.db-before-auth",
     title="DynamoDB read before authentication",
     description="A request without valid credentials made the service call DynamoDB before it refused.",
     severity=Severity.MEDIUM,
     remediation="Decide who is asking before touching the data: authenticate in a dependency or middleware "
     "that runs before the handler reads DynamoDB.",
-    **{**_COMMON, "cwe": ("CWE-287",)},
 )
 
-_MALFORMED = {**_COMMON, "cwe": ("CWE-287",), "severity": Severity.HIGH}
 _STRICT = "Accept only `<scheme> <token>` with a verified token; refuse every other header shape."
-EMPTY_BEARER = CheckMeta(
-    id="authn.empty-bearer",
+EMPTY_BEARER = AUTHN.check(
+    "authn.empty-bearer",
     title="Auth scheme with no token accepted",
     description="A request whose Authorization header holds only the scheme (`Bearer`) answered 2xx with data.",
+    severity=Severity.HIGH,
     remediation=_STRICT,
-    **_MALFORMED,
 )
-WRONG_SCHEME = CheckMeta(
-    id="authn.wrong-scheme",
+WRONG_SCHEME = AUTHN.check(
+    "authn.wrong-scheme",
     title="Made-up credentials under another auth scheme accepted",
     description="A request with `Authorization: Basic <made-up credentials>` answered 2xx with data.",
+    severity=Severity.HIGH,
     remediation=_STRICT,
-    **_MALFORMED,
 )
-LOWER_SCHEME = CheckMeta(
-    id="authn.lowercase-scheme",
+LOWER_SCHEME = AUTHN.check(
+    "authn.lowercase-scheme",
     title="Garbage token accepted under a differently spelled scheme",
     description="A garbage token under `bearer` (instead of `Bearer`) answered 2xx with data: verification "
     "is skipped for that spelling.",
+    severity=Severity.HIGH,
     remediation="Compare the scheme case-insensitively and verify the token whatever its spelling (RFC 7235).",
-    **_MALFORMED,
 )
-QUERY_TOKEN = CheckMeta(
-    id="authn.token-in-query",
+QUERY_TOKEN = AUTHN.check(
+    "authn.token-in-query",
     title="Credentials accepted in the query string",
     description="A real token in the URL query string (and no header) was accepted; URLs end up in logs, "
     "proxies and browser history.",
+    severity=Severity.MEDIUM,
+    cwe=("CWE-598",),
     remediation="Read credentials only from the Authorization header (or a Secure, HttpOnly cookie), never the URL.",
-    **{**_COMMON, "cwe": ("CWE-598",), "severity": Severity.MEDIUM},
 )
 
 BASIC_MADE_UP = "Basic " + base64.b64encode(b"authgate:not-a-password").decode()
@@ -120,7 +118,7 @@ def _proof(ctx: ScanContext, ex: Exchange) -> list[str] | None:
     return None
 
 
-async def _probe(ctx: ScanContext, op: Operation, headers: dict[str, str], label: str) -> Exchange:
+async def _send(ctx: ScanContext, op: Operation, headers: dict[str, str], label: str) -> Exchange:
     path = ctx.sample_path(op)
     body = sample_body(op, ctx)
     if op.method == "GET":
@@ -179,58 +177,68 @@ async def _query_token(ctx: ScanContext, op: Operation) -> Finding | None:
     return None
 
 
-@register(MISSING, GARBAGE, DB_BEFORE_AUTH, EMPTY_BEARER, WRONG_SCHEME, LOWER_SCHEME, QUERY_TOKEN, order=10)
-async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
+async def probe(ctx: ScanContext, op: Operation) -> AsyncIterator[Finding]:
+    """No credentials, then a garbage token; on an operation that refused both, malformed headers and a
+    real credential in the query string."""
     bad_auth = {ctx.cfg.auth.header: f"{ctx.cfg.auth.scheme} {GARBAGE_TOKEN}".strip()}
-    for op in ctx.operations:
-        if is_public(ctx, op):
+    reported = False
+    refused = True  # every unauthenticated probe so far was answered with a non-2xx
+    for meta, headers, label in ((MISSING, {}, "no credentials"), (GARBAGE, bad_auth, "garbage bearer token")):
+        if reported or not ctx.enabled(meta.id):
             continue
-        reported = False
-        refused = True  # every unauthenticated probe so far was answered with a non-2xx
-        for meta, headers, label in ((MISSING, {}, "no credentials"), (GARBAGE, bad_auth, "garbage bearer token")):
-            if reported or not ctx.enabled(meta.id):
-                continue
-            ex = await _probe(ctx, op, headers, label)
-            refused = refused and not ex.ok
-            proof = _proof(ctx, ex) if ex.has_data() or (ex.ok and ex.method != "GET") else None
-            if proof:
-                reported = True
-                yield ctx.finding(
-                    meta,
-                    op,
-                    message=f"{op.id} answered {ex.status} to a request with {label}",
-                    evidence=ctx.evidence(ex, notes=proof),
-                    parameter=label,
-                    roles="anonymous",
-                )
-            elif not ex.ok and touched_db(ex.calls) and ctx.enabled(DB_BEFORE_AUTH.id):
-                reported = True
-                calls = touched_db(ex.calls)
-                yield ctx.finding(
-                    DB_BEFORE_AUTH,
-                    op,
-                    message=f"{op.id} called DynamoDB ({calls[0].operation} {calls[0].table}) for a request "
-                    f"with {label}, then answered {ex.status}",
-                    evidence=ctx.evidence(ex, notes=[c.summary() for c in calls]),
-                    roles="anonymous",
-                )
-        if reported or not refused:
+        ex = await _send(ctx, op, headers, label)
+        refused = refused and not ex.ok
+        proof = _proof(ctx, ex) if ex.has_data() or (ex.ok and ex.method != "GET") else None
+        if proof:
+            reported = True
+            yield ctx.finding(
+                meta,
+                op,
+                message=f"{op.id} answered {ex.status} to a request with {label}",
+                evidence=ctx.evidence(ex, notes=proof),
+                parameter=label,
+                roles="anonymous",
+            )
+        elif not ex.ok and touched_db(ex.calls) and ctx.enabled(DB_BEFORE_AUTH.id):
+            reported = True
+            calls = touched_db(ex.calls)
+            yield ctx.finding(
+                DB_BEFORE_AUTH,
+                op,
+                message=f"{op.id} called DynamoDB ({calls[0].operation} {calls[0].table}) for a request "
+                f"with {label}, then answered {ex.status}",
+                evidence=ctx.evidence(ex, notes=[c.summary() for c in calls]),
+                roles="anonymous",
+            )
+    if reported or not refused:
+        return
+    for meta, headers, label in _variants(ctx):
+        if not ctx.enabled(meta.id):
             continue
-        for meta, headers, label in _variants(ctx):
-            if not ctx.enabled(meta.id):
-                continue
-            ex = await _probe(ctx, op, headers, label)
-            proof = _proof(ctx, ex) if ex.has_data() or (ex.ok and ex.method != "GET") else None
-            if proof:
-                yield ctx.finding(
-                    meta,
-                    op,
-                    message=f"{op.id} answered {ex.status} to a request with {label}",
-                    evidence=ctx.evidence(ex, notes=[*proof, "no credentials and a garbage bearer token were refused"]),
-                    parameter=label,
-                    roles="anonymous",
-                )
-        if ctx.enabled(QUERY_TOKEN.id):
-            found = await _query_token(ctx, op)
-            if found is not None:
-                yield found
+        ex = await _send(ctx, op, headers, label)
+        proof = _proof(ctx, ex) if ex.has_data() or (ex.ok and ex.method != "GET") else None
+        if proof:
+            yield ctx.finding(
+                meta,
+                op,
+                message=f"{op.id} answered {ex.status} to a request with {label}",
+                evidence=ctx.evidence(ex, notes=[*proof, "no credentials and a garbage bearer token were refused"]),
+                parameter=label,
+                roles="anonymous",
+            )
+    if ctx.enabled(QUERY_TOKEN.id):
+        found = await _query_token(ctx, op)
+        if found is not None:
+            yield found
+
+
+FAMILY = PerOperation(
+    meta=AUTHN,
+    routes=Routes.PROTECTED,
+    probes=(
+        Probe(
+            checks=(MISSING, GARBAGE, DB_BEFORE_AUTH, EMPTY_BEARER, WRONG_SCHEME, LOWER_SCHEME, QUERY_TOKEN),
+            run=probe,
+        ),
+    ),
+)

@@ -25,22 +25,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from gate.auth.identities import Identity
-from gate.checks import register
 from gate.checks.context import ScanContext
-from gate.checks.util import is_admin_route, is_public, own_request, privileged_target, sample_body, touched_db
-from gate.findings import CheckMeta, Confidence, Finding, Severity
+from gate.checks.engine import PerOperation, Probe, Routes
+from gate.checks.util import own_request, privileged_target, sample_body, touched_db
+from gate.findings import FamilyMeta, Finding, Severity
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange
 
-PRIVILEGED_OP = CheckMeta(
-    id="bfla.privileged-operation",
-    family="bfla",
+BFLA = FamilyMeta(name="bfla", cwe=("CWE-285",), owasp=("API5:2023",))
+PRIVILEGED_OP = BFLA.check(
+    "bfla.privileged-operation",
     title="Regular identity calls a privileged operation",
     description="A non-privileged identity called an admin-only operation and it read or wrote DynamoDB.",
     severity=Severity.HIGH,
-    confidence=Confidence.HIGH,
-    cwe=("CWE-285",),
-    owasp=("API5:2023",),
     remediation="Check the caller's role from the verified token before any data access, with one dependency "
     "or decorator on every admin route.",
 )
@@ -57,10 +54,10 @@ async def _attack(
     return ex, changes
 
 
-async def _probe(ctx: ScanContext, op: Operation) -> Finding | None:
+async def probe(ctx: ScanContext, op: Operation) -> AsyncIterator[Finding]:
     target = privileged_target(ctx, op)
     if target is None:
-        return None
+        return
     victim, path = target
     baseline: Exchange | None = None
     if ctx.privileged:
@@ -71,7 +68,7 @@ async def _probe(ctx: ScanContext, op: Operation) -> Finding | None:
                 f"bfla: {op.id}: the privileged identity {ctx.privileged[0].name} got {got}, so a regular "
                 "identity's answer proves nothing; not probed (is it really privileged, are the fixtures right?)"
             )
-            return None
+            return
         baseline = own.exchange
     for attacker in ctx.regular:
         if victim is not None and attacker.name == victim.name and len(ctx.regular) > 1:
@@ -89,7 +86,7 @@ async def _probe(ctx: ScanContext, op: Operation) -> Finding | None:
             notes.append(f"{baseline.identity} (role {role}) got {baseline.status} for the same request")
         else:
             notes.append("no identity with a role is configured, so there is no privileged baseline")
-        return ctx.finding(
+        yield ctx.finding(
             PRIVILEGED_OP,
             op,
             message=f"{attacker.name} has no role but {op.id} answered {ex.status}"
@@ -99,17 +96,13 @@ async def _probe(ctx: ScanContext, op: Operation) -> Finding | None:
             victim=victim.name if victim else None,
             roles="regular->privileged-operation",
         )
-    return None
+        return  # one finding per operation: the first regular identity it lets through
 
 
-@register(PRIVILEGED_OP, order=40)
-async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
-    if not ctx.regular:
-        ctx.notes.append("bfla: no regular identity (one without a role) to attack privileged operations with")
-        return
-    for op in ctx.operations:
-        if is_public(ctx, op) or not is_admin_route(ctx, op):
-            continue
-        finding = await _probe(ctx, op)
-        if finding is not None:
-            yield finding
+def _unable(ctx: ScanContext) -> str | None:
+    return None if ctx.regular else "no regular identity (one without a role) to attack privileged operations with"
+
+
+FAMILY = PerOperation(
+    meta=BFLA, routes=Routes.ADMIN, probes=(Probe(checks=(PRIVILEGED_OP,), run=probe),), unable=_unable
+)

@@ -24,60 +24,49 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from gate.auth.identities import Identity
-from gate.checks import register
 from gate.checks.context import ScanContext
-from gate.checks.util import (
-    foreign_items,
-    is_admin_route,
-    is_public,
-    own_request,
-    sample_body,
-    touched_db,
-    values_in,
-)
+from gate.checks.engine import Dedup, PerOperation, Probe, Routes
+from gate.checks.util import foreign_items, own_request, sample_body, touched_db, values_in
 from gate.dynamo.calls import WRITES, DynamoCall, owner_scoped_values
-from gate.findings import CheckMeta, Confidence, Finding, Severity
+from gate.findings import Confidence, FamilyMeta, Finding, Severity
 from gate.target.openapi import Operation
 
-_C = {"family": "bola", "cwe": ("CWE-639",), "owasp": ("API1:2023",), "confidence": Confidence.HIGH}
-_FIX = (
-    "Take the owner from the verified token, not from the request; put it in the key or key condition, "
-    "and guard writes with a ConditionExpression on the owner."
+BOLA = FamilyMeta(
+    name="bola",
+    cwe=("CWE-639",),
+    owasp=("API1:2023",),
+    remediation="Take the owner from the verified token, not from the request; put it in the key or key "
+    "condition, and guard writes with a ConditionExpression on the owner.",
 )
-READ = CheckMeta(
-    id="bola.read",
+READ = BOLA.check(
+    "bola.read",
     title="Reads another identity's item",
     severity=Severity.HIGH,
     description="Identity A read identity B's item by putting B's key in the request.",
-    remediation=_FIX,
-    **_C,
 )
-WRITE = CheckMeta(
-    id="bola.write",
+WRITE = BOLA.check(
+    "bola.write",
     title="Changes another identity's item",
     severity=Severity.CRITICAL,
     description="Identity A changed or deleted identity B's item (proof: the item diff).",
-    remediation=_FIX,
-    **_C,
 )
-LIST = CheckMeta(
-    id="bola.list",
+LIST = BOLA.check(
+    "bola.list",
     title="Listing returns other identities' items",
     severity=Severity.HIGH,
     description="A list, search or query route returned items owned by other identities.",
     remediation="Query by the caller's owner key (table key or a GSI keyed on the owner); never "
     "Scan and never trust an owner id from the request.",
-    **_C,
 )
-FILTERED = CheckMeta(
-    id="bola.filter-scoped",
+FILTERED = BOLA.check(
+    "bola.filter-scoped",
     title="Reads every owner's items, filters afterwards",
     severity=Severity.MEDIUM,
+    confidence=Confidence.MEDIUM,
     description="The owner appears only in a FilterExpression (or nowhere) of a Scan/Query: "
     "DynamoDB read all owners' items for one caller.",
     remediation="Make the owner part of the key condition (table key or a GSI on the owner) "
     "so DynamoDB never reads other owners' items.",
-    **{**_C, "confidence": Confidence.MEDIUM},
 )
 
 
@@ -225,22 +214,31 @@ def _filter_scoped(ctx: ScanContext, call: DynamoCall, attacker: Identity) -> bo
     return call.operation == "Scan" or attacker.sub not in key_vals
 
 
-@register(READ, WRITE, LIST, FILTERED, order=30)
-async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
-    seen: set[tuple[str, str]] = set()
-    attackers = ctx.regular
-    for op in ctx.operations:
-        if is_public(ctx, op) or is_admin_route(ctx, op):
-            continue
-        results: list[Finding | None] = []
-        if op.method == "GET" and op.path_params and ctx.enabled(READ.id):
-            results += [await _read(ctx, op, a, v) for a, v in ctx.pairs() if not a.privileged]
-        if op.method in ("PUT", "PATCH", "DELETE", "POST") and op.path_params and ctx.enabled(WRITE.id):
-            results += [await _write(ctx, op, a, v) for a, v in ctx.pairs() if not a.privileged]
-        if op.method == "GET":
-            for a in attackers:
-                results += await _list(ctx, op, a)
-        for f in results:  # one finding per check and operation: the first pair that proves it
-            if f is not None and (f.check, f.operation) not in seen:
-                seen.add((f.check, f.operation))
-                yield f
+async def _reads(ctx: ScanContext, op: Operation) -> AsyncIterator[Finding]:
+    for a, v in ctx.pairs():
+        if not a.privileged and (f := await _read(ctx, op, a, v)) is not None:
+            yield f
+
+
+async def _writes(ctx: ScanContext, op: Operation) -> AsyncIterator[Finding]:
+    for a, v in ctx.pairs():
+        if not a.privileged and (f := await _write(ctx, op, a, v)) is not None:
+            yield f
+
+
+async def _lists(ctx: ScanContext, op: Operation) -> AsyncIterator[Finding]:
+    for a in ctx.regular:
+        for f in await _list(ctx, op, a):
+            yield f
+
+
+FAMILY = PerOperation(
+    meta=BOLA,
+    routes=Routes.USER,
+    probes=(
+        Probe(checks=(READ,), run=_reads, methods=("GET",), path_params=True),
+        Probe(checks=(WRITE,), run=_writes, methods=("PUT", "PATCH", "DELETE", "POST"), path_params=True),
+        Probe(checks=(LIST, FILTERED), run=_lists, methods=("GET",)),
+    ),
+    dedup=Dedup.FIRST_PER_CHECK,  # the first pair that proves it
+)

@@ -12,8 +12,9 @@ import dataclasses
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from gate.auth.identities import Identity
@@ -25,6 +26,9 @@ from gate.dynamo.recorder import Recorder
 from gate.findings import CheckMeta, Evidence, Finding
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange, Prober, redact_text
+
+if TYPE_CHECKING:
+    from gate.checks.static import Sources
 
 ID_LIKE = re.compile(r"(^|_)(id|uid|sub|owner|user|username|account|email)$", re.I)
 # Attribute names of stored secrets: their seeded values are redacted from all evidence, and exposure
@@ -62,7 +66,13 @@ class ScanContext:
     service_logs: Any = None  # callable -> list[str]
     extra_redactions: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # things a check could not do (shown in the report)
-    scratch: dict[str, Any] = field(default_factory=dict)
+    # credentials the auth families used besides the identities' (throwaway accounts' passwords, issued and
+    # forged tokens): redacted in all evidence, looked for in the service's logs (gate.checks._auth.remember)
+    remembered: list[Secret] = field(default_factory=list)
+    # path -> whether it refuses no credentials and a garbage token: the auth families' controls, sent once
+    refuses: dict[str, bool] = field(default_factory=dict)
+    sources: Sources | None = None  # the service's parsed source (gate.checks.static.sources), parsed once
+    access_profile: list[dict[str, Any]] = field(default_factory=list)  # gate.checks.access_profile.record
     located: list[Operation] = field(default_factory=list)  # every operation, for file:line (incl. logout)
     # legitimate requests of identities to their own data, sent once and shared by every family that needs
     # them (bola.list, exposure, bfla's baseline, the access profile): key (operation id, identity, path)
@@ -134,7 +144,7 @@ class ScanContext:
     # -- evidence ---------------------------------------------------------------------------
     def credentials(self) -> list[Secret]:
         """Every credential of the scan: the identities', the JWT key, and those checks remembered."""
-        out: list[Secret] = list(self.scratch.get("secrets", []))
+        out: list[Secret] = list(self.remembered)
         for i in self.identities.values():
             out += [Secret("password", i.name, i.password or ""), Secret("token", i.name, i.token or "")]
             out += [Secret("api-key", i.name, i.api_key or "")]
@@ -144,18 +154,17 @@ class ScanContext:
         return [s for s in out if s.value]
 
     def redactions(self) -> list[str]:
-        out = [s.value for s in self.credentials()] + list(self.extra_redactions) + self._stored_secrets()
+        out = [s.value for s in self.credentials()] + list(self.extra_redactions) + list(self._stored_secrets)
         return [s for s in out if s]
 
-    def _stored_secrets(self) -> list[str]:
+    @cached_property
+    def _stored_secrets(self) -> tuple[str, ...]:
         """Seeded secrets (password hashes, keys; the throwaway accounts' too): named by exposure, never
         reprinted. The seed never changes during the checks, so this is read once."""
-        if "stored_secrets" not in self.scratch:
-            items = [o.item for o in self.owned] + [i for rows in self.seeded.values() for i in rows.values()]
-            self.scratch["stored_secrets"] = sorted(
-                {v for item in items for k, v in item.items() if isinstance(v, str) and SENSITIVE_ATTR.search(k)}
-            )
-        return list(self.scratch["stored_secrets"])
+        items = [o.item for o in self.owned] + [i for rows in self.seeded.values() for i in rows.values()]
+        return tuple(
+            sorted({v for item in items for k, v in item.items() if isinstance(v, str) and SENSITIVE_ATTR.search(k)})
+        )
 
     def redact(self, text: str) -> str:
         return redact_text(text, self.redactions())

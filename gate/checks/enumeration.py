@@ -44,11 +44,11 @@ from typing import Any
 
 from gate.auth.login import fill, login_body
 from gate.auth.users import unknown_email
-from gate.checks import register
 from gate.checks._auth import op_at, remember, scan_accounts, throttled
 from gate.checks.context import ScanContext
+from gate.checks.engine import ScanWide
 from gate.checks.stats import MannWhitney, mann_whitney_u
-from gate.findings import CheckMeta, Confidence, Finding, Severity
+from gate.findings import Confidence, FamilyMeta, Finding, Severity
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange
 
@@ -59,21 +59,19 @@ MIN_DELTA_MS = 5.0
 MIN_EFFECT = 0.85  # share of cross pairs in which one group is slower
 MIN_PAIRS = 3  # consistent pairs for a response difference
 
-_C = {"family": "enumeration", "owasp": ("API2:2023",)}
-RESPONSE = CheckMeta(
-    id="enumeration.response",
+ENUMERATION = FamilyMeta(name="enumeration", owasp=("API2:2023",))
+RESPONSE = ENUMERATION.check(
+    "enumeration.response",
     title="Answers tell existing accounts from unknown ones",
     description="Login or password reset answer an existing account and an unknown address with a different "
     "status or body.",
     severity=Severity.MEDIUM,
-    confidence=Confidence.HIGH,
     cwe=("CWE-204",),
     remediation="Answer 'invalid credentials' (same status, same body) for a wrong password and an unknown "
     "account; password reset always answers 'if the account exists, we sent a link'.",
-    **_C,
 )
-TIMING = CheckMeta(
-    id="enumeration.timing",
+TIMING = ENUMERATION.check(
+    "enumeration.timing",
     title="Response time tells existing accounts from unknown ones",
     description="Login or password reset take measurably longer (or shorter) for an existing account.",
     severity=Severity.MEDIUM,
@@ -81,7 +79,6 @@ TIMING = CheckMeta(
     cwe=("CWE-208",),
     remediation="Do the same work for an unknown account: verify the password against a dummy hash made with "
     "the same algorithm and cost, then answer the same way.",
-    **_C,
 )
 
 
@@ -230,7 +227,6 @@ async def _probe(ctx: ScanContext, ep: Endpoint, existing: str, unknown: str, pa
     )
 
 
-@register(RESPONSE, TIMING, order=85)
 async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
     lc = ctx.cfg.auth.login
     if lc is None:
@@ -260,3 +256,6 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
         f = await _probe(ctx, ep, existing, unknown, password)
         if f is not None:
             yield f
+
+
+FAMILY = ScanWide(meta=ENUMERATION, checks=(RESPONSE, TIMING), run=run)

@@ -27,23 +27,20 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from gate.auth.identities import Identity
-from gate.checks import register
 from gate.checks.context import ScanContext
+from gate.checks.engine import PerOperation, Probe, Routes
 from gate.checks.util import legit_owner, sample_body
-from gate.findings import CheckMeta, Confidence, Finding, Severity
+from gate.findings import FamilyMeta, Finding, Severity
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange
 
-LEAK = CheckMeta(
-    id="errors.leak",
-    family="errors",
+ERRORS = FamilyMeta(name="errors", cwe=("CWE-209",), owasp=("API8:2023",))
+LEAK = ERRORS.check(
+    "errors.leak",
     title="Internal error details in the response",
     description="A malformed request made the service answer with DynamoDB/botocore error text, an ARN, a "
     "stack trace or a table name.",
     severity=Severity.MEDIUM,
-    confidence=Confidence.HIGH,
-    cwe=("CWE-209",),
-    owasp=("API8:2023",),
     remediation="Validate input before it reaches DynamoDB, catch ClientError and answer a generic message; "
     "log the details server-side only.",
 )
@@ -115,27 +112,28 @@ async def _provoke(
         return await ctx.prober.send(op.method, path, me, params=query or None, json_body=body, lane=lane, label=label)
 
 
-@register(LEAK, order=70)
-async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
-    for op in ctx.operations:
-        owner = legit_owner(ctx, op)
-        if owner is None:
+async def probe(ctx: ScanContext, op: Operation) -> AsyncIterator[Finding]:
+    owner = legit_owner(ctx, op)
+    if owner is None:
+        return
+    me, path = owner
+    for label, bad_path, query, body in _provocations(op, path, ctx):
+        ex = await _provoke(ctx, op, me, label, bad_path, query, body)
+        found = leaks(ctx, ex)
+        if not found:
             continue
-        me, path = owner
-        for label, bad_path, query, body in _provocations(op, path, ctx):
-            ex = await _provoke(ctx, op, me, label, bad_path, query, body)
-            found = leaks(ctx, ex)
-            if not found:
-                continue
-            failed = [c for c in ex.calls if c.error]
-            notes = [f"{label}: answered {ex.status}, body leaks " + "; ".join(found)]
-            notes += [f"{c.summary()} (the call the provocation broke)" for c in failed]
-            yield ctx.finding(
-                LEAK,
-                op,
-                message=f"{op.id} answered {ex.status} with internal error details ({found[0]})",
-                evidence=ctx.evidence(ex, calls=failed or ex.calls, notes=notes),
-                identity=me.name,
-                roles=ctx.roles(me),
-            )
-            break  # one finding per operation: the first provocation that leaks
+        failed = [c for c in ex.calls if c.error]
+        notes = [f"{label}: answered {ex.status}, body leaks " + "; ".join(found)]
+        notes += [f"{c.summary()} (the call the provocation broke)" for c in failed]
+        yield ctx.finding(
+            LEAK,
+            op,
+            message=f"{op.id} answered {ex.status} with internal error details ({found[0]})",
+            evidence=ctx.evidence(ex, calls=failed or ex.calls, notes=notes),
+            identity=me.name,
+            roles=ctx.roles(me),
+        )
+        return  # one finding per operation: the first provocation that leaks
+
+
+FAMILY = PerOperation(meta=ERRORS, routes=Routes.ALL, probes=(Probe(checks=(LEAK,), run=probe),))

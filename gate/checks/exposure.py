@@ -29,35 +29,32 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-from gate.checks import register
 from gate.checks.context import SENSITIVE_ATTR, ScanContext
+from gate.checks.engine import Dedup, PerOperation, Probe, Routes
 from gate.checks.util import OwnRequest, is_admin_route, legit_owner, own_request, privileged_target
-from gate.findings import CheckMeta, Confidence, Finding, Severity
+from gate.findings import FamilyMeta, Finding, Severity
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange
 
-_C = {"family": "exposure", "owasp": ("API3:2023",), "confidence": Confidence.HIGH}
-_FIX = (
-    "Return an explicit response model with only the fields a client may see, never the raw item; "
-    "never return hashes, tokens or keys."
+EXPOSURE = FamilyMeta(
+    name="exposure",
+    owasp=("API3:2023",),
+    remediation="Return an explicit response model with only the fields a client may see, never the raw item; "
+    "never return hashes, tokens or keys.",
 )
-SECRET = CheckMeta(
-    id="exposure.secret",
+SECRET = EXPOSURE.check(
+    "exposure.secret",
     title="Response carries a secret",
     description="A response carries a password hash, secret, token or API key.",
     severity=Severity.HIGH,
     cwe=("CWE-200",),
-    remediation=_FIX,
-    **_C,
 )
-PII = CheckMeta(
-    id="exposure.pii",
+PII = EXPOSURE.check(
+    "exposure.pii",
     title="Response carries another identity's email",
     description="A response to a regular identity carries another identity's email address.",
     severity=Severity.MEDIUM,
     cwe=("CWE-213",),
-    remediation=_FIX,
-    **_C,
 )
 
 # Response fields that are secrets by name. Not tokens or API keys: handing a fresh one to its caller is
@@ -144,34 +141,35 @@ async def _material(ctx: ScanContext, op: Operation) -> list[OwnRequest]:
     return out
 
 
-@register(SECRET, PII, order=50)
-async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
-    for op in ctx.operations:
-        reported: set[str] = set()
-        for own in await _material(ctx, op):
-            ex, me = own.exchange, own.identity
-            found = found_secrets(ctx, ex) if SECRET.id not in reported and ctx.enabled(SECRET.id) else {}
-            if found:
-                reported.add(SECRET.id)
-                secrets = list(found.values())
-                yield ctx.finding(
-                    SECRET,
-                    op,
-                    message=f"{op.id} returns secrets to {me.name}: {secrets[0]}",
-                    evidence=ctx.evidence(ex, notes=secrets, calls=ex.calls, redact=list(found)),
-                    identity=me.name,
-                    roles=ctx.roles(me),
-                )
-            if PII.id in reported or me.privileged or is_admin_route(ctx, op) or not ctx.enabled(PII.id):
-                continue
-            leaked = emails_of_others(ctx, own)
-            if leaked:
-                reported.add(PII.id)
-                yield ctx.finding(
-                    PII,
-                    op,
-                    message=f"{op.id} returns other identities' email addresses to {me.name}",
-                    evidence=ctx.evidence(ex, notes=leaked, calls=ex.calls),
-                    identity=me.name,
-                    roles=ctx.roles(me),
-                )
+async def probe(ctx: ScanContext, op: Operation) -> AsyncIterator[Finding]:
+    for own in await _material(ctx, op):
+        ex, me = own.exchange, own.identity
+        found = found_secrets(ctx, ex)
+        if found:
+            secrets = list(found.values())
+            yield ctx.finding(
+                SECRET,
+                op,
+                message=f"{op.id} returns secrets to {me.name}: {secrets[0]}",
+                evidence=ctx.evidence(ex, notes=secrets, calls=ex.calls, redact=list(found)),
+                identity=me.name,
+                roles=ctx.roles(me),
+            )
+        leaked = [] if me.privileged or is_admin_route(ctx, op) else emails_of_others(ctx, own)
+        if leaked:
+            yield ctx.finding(
+                PII,
+                op,
+                message=f"{op.id} returns other identities' email addresses to {me.name}",
+                evidence=ctx.evidence(ex, notes=leaked, calls=ex.calls),
+                identity=me.name,
+                roles=ctx.roles(me),
+            )
+
+
+FAMILY = PerOperation(
+    meta=EXPOSURE,
+    routes=Routes.ALL,  # admin routes too: what they return to the privileged identity
+    probes=(Probe(checks=(SECRET, PII), run=probe),),
+    dedup=Dedup.FIRST_PER_CHECK,  # the first identity whose own response carries it
+)

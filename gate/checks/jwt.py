@@ -56,7 +56,6 @@ from typing import Any
 
 from gate.auth import jwtcraft
 from gate.auth.identities import Identity, key_material, new_private_key, pem_pair
-from gate.checks import register
 from gate.checks._auth import (
     Target,
     account_identity,
@@ -70,8 +69,9 @@ from gate.checks._auth import (
     token_of,
 )
 from gate.checks.context import ScanContext
+from gate.checks.engine import ScanWide
 from gate.checks.util import touched_db
-from gate.findings import CheckMeta, Confidence, Finding, Severity
+from gate.findings import CheckMeta, FamilyMeta, Finding, Severity
 from gate.target.probe import Exchange
 
 CRACK_SECONDS = 3.0  # bound of the offline wordlist attack
@@ -80,102 +80,119 @@ NONE_SPELLINGS = ("none", "None", "NONE", "nOnE")
 KID_TRAVERSAL = "../../../../../../../../../../dev/null"
 KID_SQL = "authgate' UNION SELECT 'authgate-kid-key' -- "
 
-_C = {"family": "jwt", "owasp": ("API2:2023",), "confidence": Confidence.HIGH}
-_VERIFY = (
-    "Verify the signature with a pinned algorithm list and your own key, "
-    "e.g. jwt.decode(token, key, algorithms=['HS256'])."
+JWT = FamilyMeta(
+    name="jwt",
+    cwe=("CWE-347",),
+    owasp=("API2:2023",),
+    remediation="Verify the signature with a pinned algorithm list and your own key, "
+    "e.g. jwt.decode(token, key, algorithms=['HS256']).",
 )
-
-
-def _meta(check: str, title: str, sev: Severity, cwe: tuple[str, ...], remediation: str = _VERIFY) -> CheckMeta:
-    return CheckMeta(
-        id=check, title=title, description=title + ".", severity=sev, cwe=cwe, remediation=remediation, **_C
-    )
-
-
-OTHER_KEY = _meta(
-    "jwt.other-key", "Token signed with another key accepted (signature not verified)", Severity.CRITICAL, ("CWE-347",)
+OTHER_KEY = JWT.check(
+    "jwt.other-key",
+    title="Token signed with another key accepted (signature not verified)",
+    description="The real token re-signed with a random key the service never had opened a protected operation.",
+    severity=Severity.CRITICAL,
 )
-ALG_NONE = _meta(
+ALG_NONE = JWT.check(
     "jwt.alg-none",
-    "Unsigned token (alg none) accepted",
-    Severity.CRITICAL,
-    ("CWE-347",),
-    "Pin the algorithm list when verifying (never include 'none'); reject tokens whose alg is not in it.",
+    title="Unsigned token (alg none) accepted",
+    description="The real claims with alg none (in any spelling) and no signature opened a protected operation.",
+    severity=Severity.CRITICAL,
+    remediation="Pin the algorithm list when verifying (never include 'none'); reject tokens whose alg is not in it.",
 )
-NULL_SIG = _meta("jwt.null-signature", "Token with its signature stripped accepted", Severity.CRITICAL, ("CWE-347",))
-EMPTY_KEY = _meta(
+NULL_SIG = JWT.check(
+    "jwt.null-signature",
+    title="Token with its signature stripped accepted",
+    description="The real header and payload with an empty signature opened a protected operation.",
+    severity=Severity.CRITICAL,
+)
+EMPTY_KEY = JWT.check(
     "jwt.empty-key",
-    "Token signed with an empty key accepted",
-    Severity.CRITICAL,
-    ("CWE-347",),
-    "Never fall back to an empty or default key; fail closed when the key is missing.",
+    title="Token signed with an empty key accepted",
+    description="The real claims HMAC-signed with an empty key opened a protected operation.",
+    severity=Severity.CRITICAL,
+    remediation="Never fall back to an empty or default key; fail closed when the key is missing.",
 )
-CONFUSION = _meta(
+CONFUSION = JWT.check(
     "jwt.alg-confusion",
-    "HS256 token signed with the service's public key accepted",
-    Severity.CRITICAL,
-    ("CWE-347",),
-    "Pin the asymmetric algorithm (algorithms=['RS256']); never verify HMAC with a public key.",
+    title="HS256 token signed with the service's public key accepted",
+    description="An RS*/ES* service accepted the real claims HS256-signed with its own public key as the secret.",
+    severity=Severity.CRITICAL,
+    remediation="Pin the asymmetric algorithm (algorithms=['RS256']); never verify HMAC with a public key.",
 )
-SUB_SWAP = _meta(
-    "jwt.sub-swap", "Token with a swapped subject and the old signature accepted", Severity.CRITICAL, ("CWE-347",)
+SUB_SWAP = JWT.check(
+    "jwt.sub-swap",
+    title="Token with a swapped subject and the old signature accepted",
+    description="The real token with its subject changed to another identity, the signature kept, opened "
+    "that identity's data.",
+    severity=Severity.CRITICAL,
 )
-KID = _meta(
+KID = JWT.check(
     "jwt.kid-injection",
-    "Key chosen through an injected kid header",
-    Severity.CRITICAL,
-    ("CWE-347", "CWE-22"),
-    "Use kid only as an index into your own key set; never as a file path or in a query.",
+    title="Key chosen through an injected kid header",
+    description="A kid pointing at /dev/null or an SQL-like string, signed with the key that lookup yields, "
+    "was accepted while the same key without the kid trick was refused.",
+    severity=Severity.CRITICAL,
+    cwe=("CWE-347", "CWE-22"),
+    remediation="Use kid only as an index into your own key set; never as a file path or in a query.",
 )
-JWK = _meta(
+JWK = JWT.check(
     "jwt.jwk-injection",
-    "Key embedded in the token (jwk header) trusted",
-    Severity.CRITICAL,
-    ("CWE-347",),
-    "Never verify with a key taken from the token; use your own key set.",
+    title="Key embedded in the token (jwk header) trusted",
+    description="A token signed with the gate's own key, its public half in the jwk header, was accepted.",
+    severity=Severity.CRITICAL,
+    remediation="Never verify with a key taken from the token; use your own key set.",
 )
-JKU = _meta(
+JKU = JWT.check(
     "jwt.jku-injection",
-    "Key set fetched from a URL in the token (jku header) trusted",
-    Severity.CRITICAL,
-    ("CWE-347", "CWE-918"),
-    "Never fetch keys from a URL in the token; pin your key set's URL in configuration.",
+    title="Key set fetched from a URL in the token (jku header) trusted",
+    description="A token signed with the gate's key, its jku header naming a key set the gate serves, was accepted.",
+    severity=Severity.CRITICAL,
+    cwe=("CWE-347", "CWE-918"),
+    remediation="Never fetch keys from a URL in the token; pin your key set's URL in configuration.",
 )
-EXPIRED = _meta(
+EXPIRED = JWT.check(
     "jwt.expired",
-    "Expired token accepted",
-    Severity.HIGH,
-    ("CWE-613",),
-    "Verify exp (PyJWT does unless verify_exp is off); keep clock leeway to seconds.",
+    title="Expired token accepted",
+    description="A token signed with the service's real key whose exp passed an hour ago was accepted.",
+    severity=Severity.HIGH,
+    cwe=("CWE-613",),
+    remediation="Verify exp (PyJWT does unless verify_exp is off); keep clock leeway to seconds.",
 )
-NBF = _meta(
+NBF = JWT.check(
     "jwt.nbf-ignored",
-    "Token not yet valid (nbf in the future) accepted",
-    Severity.MEDIUM,
-    ("CWE-613",),
-    "Verify nbf (and iat) when decoding.",
+    title="Token not yet valid (nbf in the future) accepted",
+    description="A token signed with the service's real key whose nbf is an hour ahead was accepted.",
+    severity=Severity.MEDIUM,
+    cwe=("CWE-613",),
+    remediation="Verify nbf (and iat) when decoding.",
 )
-NO_EXP = _meta(
+NO_EXP = JWT.check(
     "jwt.no-exp",
-    "Token without exp accepted (never expires)",
-    Severity.MEDIUM,
-    ("CWE-613",),
-    "Require exp: jwt.decode(..., options={'require': ['exp']}), and issue short-lived tokens.",
+    title="Token without exp accepted (never expires)",
+    description="A token signed with the service's real key and carrying no exp was accepted: a stolen one "
+    "works forever.",
+    severity=Severity.MEDIUM,
+    cwe=("CWE-613",),
+    remediation="Require exp: jwt.decode(..., options={'require': ['exp']}), and issue short-lived tokens.",
 )
-WEAK = _meta(
+WEAK = JWT.check(
     "jwt.weak-secret",
-    "Token HMAC secret found in a wordlist",
-    Severity.CRITICAL,
-    ("CWE-798", "CWE-521"),
-    "Use a long random secret (32+ bytes) from the environment or a secret manager, never a word or a default.",
+    title="Token HMAC secret found in a wordlist",
+    description="The HMAC secret of a token the service issued was cracked offline from a wordlist, and a "
+    "token forged with it for another identity was accepted.",
+    severity=Severity.CRITICAL,
+    cwe=("CWE-798", "CWE-521"),
+    remediation="Use a long random secret (32+ bytes) from the environment or a secret manager, never a word or "
+    "a default.",
 )
-AFTER_LOGOUT = _meta(
+AFTER_LOGOUT = JWT.check(
     "jwt.after-logout",
-    "Token still accepted after logout",
-    Severity.HIGH,
-    ("CWE-613",),
-    "Revoke on logout: keep a denylist of jti until exp, or use short-lived tokens with refresh rotation.",
+    title="Token still accepted after logout",
+    description="A throwaway account's token still opened a protected operation after the account logged out.",
+    severity=Severity.HIGH,
+    cwe=("CWE-613",),
+    remediation="Revoke on logout: keep a denylist of jti until exp, or use short-lived tokens with refresh rotation.",
 )
 
 
@@ -532,23 +549,6 @@ async def _after_logout(ctx: ScanContext) -> Finding | None:
     )
 
 
-@register(
-    OTHER_KEY,
-    ALG_NONE,
-    NULL_SIG,
-    EMPTY_KEY,
-    CONFUSION,
-    SUB_SWAP,
-    KID,
-    JWK,
-    JKU,
-    EXPIRED,
-    NBF,
-    NO_EXP,
-    WEAK,
-    AFTER_LOGOUT,
-    order=20,
-)
 async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
     found = _attacker(ctx)
     if found is None:
@@ -588,3 +588,25 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
         f = await _after_logout(ctx)
         if f is not None:
             yield f
+
+
+FAMILY = ScanWide(
+    meta=JWT,
+    checks=(
+        OTHER_KEY,
+        ALG_NONE,
+        NULL_SIG,
+        EMPTY_KEY,
+        CONFUSION,
+        SUB_SWAP,
+        KID,
+        JWK,
+        JKU,
+        EXPIRED,
+        NBF,
+        NO_EXP,
+        WEAK,
+        AFTER_LOGOUT,
+    ),
+    run=run,
+)

@@ -29,35 +29,29 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from gate.auth.identities import Identity
-from gate.checks import register
 from gate.checks.context import ScanContext
-from gate.checks.util import is_admin_route, is_public, sample_body
-from gate.findings import CheckMeta, Confidence, Finding, Severity
+from gate.checks.engine import PerOperation, Probe, Routes
+from gate.checks.util import sample_body
+from gate.findings import FamilyMeta, Finding, Severity
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange
 
-_C = {
-    "family": "mass-assignment",
-    "cwe": ("CWE-915",),
-    "owasp": ("API3:2023",),
-    "confidence": Confidence.HIGH,
-    "severity": Severity.HIGH,
-}
-PRIVILEGE = CheckMeta(
-    id="mass-assignment.privilege",
+MASS_ASSIGNMENT = FamilyMeta(name="mass-assignment", cwe=("CWE-915",), owasp=("API3:2023",))
+PRIVILEGE = MASS_ASSIGNMENT.check(
+    "mass-assignment.privilege",
     title="Privilege field from the body lands in the item",
     description="A body field outside the schema (role, is_admin, enabled, ...) was written to the caller's item.",
+    severity=Severity.HIGH,
     remediation="Accept only allow-listed fields (pydantic extra='forbid') and build the update from that list; "
     "roles and account state are set by admin operations only.",
-    **_C,
 )
-OWNER = CheckMeta(
-    id="mass-assignment.owner",
+OWNER = MASS_ASSIGNMENT.check(
+    "mass-assignment.owner",
     title="Owner field from the body lands in the item",
     description="A body field naming another identity as the owner (owner_id, user_id, ...) landed in an item.",
+    severity=Severity.HIGH,
     remediation="Set the owner attribute from the verified token after validation, never from the body; reject "
     "unknown fields.",
-    **_C,
 )
 
 GENERIC_OWNER_FIELDS = ("owner_id", "user_id")
@@ -159,11 +153,21 @@ def _describe(change: dict[str, Any], attrs: list[str]) -> str:
     return f"item diff: {change['change']} {change['table']} {change['key']}: {vals}"
 
 
-async def _privilege(ctx: ScanContext, op: Operation, me: Identity, path: str) -> Finding | None:
+def _writer(ctx: ScanContext, op: Operation) -> tuple[Identity, str] | None:
+    """One regular identity writing to its own item is enough: the flaw is the handler's, not the caller's."""
+    me = next((i for i in ctx.regular if ctx.path_for(op, i) is not None), None)
+    path = ctx.path_for(op, me) if me is not None else None
+    return (me, path) if me is not None and path is not None else None
+
+
+async def _privilege(ctx: ScanContext, op: Operation) -> AsyncIterator[Finding]:
+    if (writer := _writer(ctx, op)) is None:
+        return
+    me, path = writer
     declared = set(op.body_fields) | _key_names(ctx) | set(op.path_params)
     extra = {k: v for k, v in _privilege_fields(ctx).items() if k not in declared}
     if not extra:
-        return None
+        return
     body = {**(sample_body(op, ctx) or {}), **extra}
     ex, changes = await _send(ctx, op, me, path, body, f"{me.name} adds privilege fields to its own write")
     tables, records = _accounts(ctx, set(_privilege_fields(ctx)))
@@ -174,9 +178,9 @@ async def _privilege(ctx: ScanContext, op: Operation, me: Identity, path: str) -
         and (c["change"] == "created" or ctx.owner_of(c["table"], c["key"]) == me.name)
     ]
     if not mine:
-        return None
+        return
     attrs = sorted({a for _, a_list in mine for a in a_list})
-    return ctx.finding(
+    yield ctx.finding(
         PRIVILEGE,
         op,
         message=f"{me.name} set {', '.join(attrs)} on its own item through {op.id} (answered {ex.status})",
@@ -186,11 +190,14 @@ async def _privilege(ctx: ScanContext, op: Operation, me: Identity, path: str) -
     )
 
 
-async def _owner(ctx: ScanContext, op: Operation, me: Identity, path: str) -> Finding | None:
+async def _owner(ctx: ScanContext, op: Operation) -> AsyncIterator[Finding]:
+    if (writer := _writer(ctx, op)) is None:
+        return
+    me, path = writer
     victim = next((i for i in sorted(ctx.identities.values(), key=lambda i: i.privileged) if i.name != me.name), None)
     fields = [f for f in _owner_fields(ctx) if f not in op.body_fields and f not in op.path_params]
     if victim is None or not fields:
-        return None
+        return
     extra = dict.fromkeys(fields, victim.sub)
     body = {**(sample_body(op, ctx) or {}), **extra}
     ex, changes = await _send(ctx, op, me, path, body, f"{me.name} names {victim.name} as the owner in its write")
@@ -202,9 +209,9 @@ async def _owner(ctx: ScanContext, op: Operation, me: Identity, path: str) -> Fi
     ]
     hits = [(c, a) for c, a in hits if a]
     if not hits:
-        return None
+        return
     attrs = sorted({a for _, a_list in hits for a in a_list})
-    return ctx.finding(
+    yield ctx.finding(
         OWNER,
         op,
         message=f"{me.name} wrote an item owned by {victim.name} through {op.id} ({', '.join(attrs)} from the body)",
@@ -215,19 +222,11 @@ async def _owner(ctx: ScanContext, op: Operation, me: Identity, path: str) -> Fi
     )
 
 
-@register(PRIVILEGE, OWNER, order=60)
-async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
-    for op in ctx.operations:
-        if not op.has_body or is_public(ctx, op) or is_admin_route(ctx, op):
-            continue
-        for meta, probe in ((PRIVILEGE, _privilege), (OWNER, _owner)):
-            if not ctx.enabled(meta.id):
-                continue
-            # one regular identity writing to its own item is enough: the flaw is the handler's, not the caller's
-            me = next((i for i in ctx.regular if ctx.path_for(op, i) is not None), None)
-            path = ctx.path_for(op, me) if me is not None else None
-            if me is None or path is None:
-                continue
-            finding = await probe(ctx, op, me, path)
-            if finding is not None:
-                yield finding
+FAMILY = PerOperation(
+    meta=MASS_ASSIGNMENT,
+    routes=Routes.USER,
+    probes=(
+        Probe(checks=(PRIVILEGE,), run=_privilege, body=True),
+        Probe(checks=(OWNER,), run=_owner, body=True),
+    ),
+)

@@ -35,30 +35,26 @@ from collections.abc import AsyncIterator
 
 from gate.auth.identities import Identity
 from gate.auth.users import unknown_email
-from gate.checks import register
 from gate.checks._auth import account_identity, login, op_at, remember, scan_accounts, throttled
 from gate.checks.context import ScanContext
-from gate.findings import CheckMeta, Confidence, Finding, Severity
+from gate.checks.engine import ScanWide
+from gate.findings import FamilyMeta, Finding, Severity
 
 MIN_ATTEMPTS = 10  # fewer unthrottled attempts (time ran out) prove nothing
 REFUSALS = {400, 401, 403}  # what a failed login answers; anything else is not a failed login
 MOST = 0.8  # share of the answers that must be refusals: a stray 500 does not hide a missing limit
 
-CREDENTIALS = CheckMeta(
-    id="rate-limit.credentials",
+RATE_LIMIT = FamilyMeta(name="rate-limit", cwe=("CWE-307",), owasp=("API4:2023",))
+CREDENTIALS = RATE_LIMIT.check(
+    "rate-limit.credentials",
     title="Unlimited failed logins",
     description="The credential endpoint answered every one of many failed logins without throttling.",
     severity=Severity.MEDIUM,
-    confidence=Confidence.HIGH,
-    family="rate-limit",
-    cwe=("CWE-307",),
-    owasp=("API4:2023",),
     remediation="Limit failed attempts per account and per client, answer 429 with Retry-After, and lock out "
     "or slow down repeated failures (in a store shared by every instance).",
 )
 
 
-@register(CREDENTIALS, order=90)
 async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
     lc = ctx.cfg.auth.login
     rl = ctx.cfg.checks.rate_limit
@@ -126,3 +122,6 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
         identity=who.name,
         roles="anonymous",
     )
+
+
+FAMILY = ScanWide(meta=RATE_LIMIT, checks=(CREDENTIALS,), run=run)

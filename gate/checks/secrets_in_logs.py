@@ -29,10 +29,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from gate.checks import register
 from gate.checks.context import ScanContext, Secret
+from gate.checks.engine import ScanWide
+from gate.checks.static import check_sources, secret_logging, sources
 from gate.dynamo.local import DUMMY_CREDENTIALS
-from gate.findings import CheckMeta, Confidence, Finding, Severity
+from gate.findings import FamilyMeta, Finding, Severity
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange, redact_text
 
@@ -48,27 +49,40 @@ _AWS = re.compile(
 _QUERY_PROBE = ("access_token=", "token=", "api_key=")
 
 
-def _meta(kind: str, title: str, sev: Severity) -> CheckMeta:
-    return CheckMeta(
-        id=f"secrets-in-logs.{kind}",
-        title=title,
-        description=title + ".",
-        severity=sev,
-        confidence=Confidence.HIGH,
-        family="secrets-in-logs",
-        cwe=("CWE-532",),
-        owasp=("API8:2023",),
-        remediation="Never log credentials: mask the Authorization and Cookie headers and password fields in "
-        "request logging, and never print configuration or the environment.",
-    )
-
-
+SECRETS_IN_LOGS = FamilyMeta(
+    name="secrets-in-logs",
+    cwe=("CWE-532",),
+    owasp=("API8:2023",),
+    remediation="Never log credentials: mask the Authorization and Cookie headers and password fields in "
+    "request logging, and never print configuration or the environment.",
+)
 METAS = {
-    "password": _meta("password", "Password written to the service's log", Severity.HIGH),
-    "token": _meta("token", "Token written to the service's log", Severity.HIGH),
-    "api-key": _meta("api-key", "API key written to the service's log", Severity.HIGH),
-    "key-material": _meta(
-        "key-material", "Signing secret or AWS secret key written to the service's log", Severity.HIGH
+    "password": SECRETS_IN_LOGS.check(
+        "secrets-in-logs.password",
+        title="Password written to the service's log",
+        description="The service's output carries a password the gate sent (an identity's or a throwaway "
+        "account's), as written or URL-encoded.",
+        severity=Severity.HIGH,
+    ),
+    "token": SECRETS_IN_LOGS.check(
+        "secrets-in-logs.token",
+        title="Token written to the service's log",
+        description="The service's output carries a token the gate held (minted, issued by the login route or a "
+        "cookie), outside the gate's own query-string probes.",
+        severity=Severity.HIGH,
+    ),
+    "api-key": SECRETS_IN_LOGS.check(
+        "secrets-in-logs.api-key",
+        title="API key written to the service's log",
+        description="The service's output carries an identity's API key the gate sent.",
+        severity=Severity.HIGH,
+    ),
+    "key-material": SECRETS_IN_LOGS.check(
+        "secrets-in-logs.key-material",
+        title="Signing secret or AWS secret key written to the service's log",
+        description="The service's output carries the JWT secret the gate handed it, or the AWS secret access "
+        "key next to its name.",
+        severity=Severity.HIGH,
     ),
 }
 
@@ -140,13 +154,10 @@ def _carrier(ctx: ScanContext, secret: str) -> Exchange | None:
     return None
 
 
-def _log_statements(ctx: ScanContext) -> list[Finding]:
-    """Where the service's source writes credentials to a log (the static secret-logged check)."""
-    from gate.checks import REGISTRY
-    from gate.checks.static import scan_dir
-
-    others = {cid for cid in REGISTRY if cid.startswith("static.") and cid != "static.secret-logged"}
-    found, _ = scan_dir(ctx.root / ctx.cfg.service.workdir, ctx.root, others)
+async def _log_statements(ctx: ScanContext) -> list[Finding]:
+    """Where the service's source writes credentials to a log: the static secret-logged rule over the source
+    the static family parsed (whether or not that rule is excluded: here it only places the finding)."""
+    found = check_sources(await sources(ctx), (secret_logging,))
     return [f for f in found if f.file and f.line]
 
 
@@ -162,7 +173,6 @@ def _statement_for(statements: list[Finding], op: Operation | None) -> dict[str,
     return {"file": best[0].file, "line": best[0].line} if best else {}
 
 
-@register(*METAS.values(), order=99)
 async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
     if ctx.service_logs is None:
         return
@@ -172,7 +182,7 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
             ctx.notes.append("secrets-in-logs: the service runs elsewhere (service.url), its output is not seen")
         return
     hits = sorted(scan_lines(ctx, lines).items())
-    statements = _log_statements(ctx) if hits else []
+    statements = await _log_statements(ctx) if hits else []
     for kind, h in hits:
         meta = METAS[kind]
         if not ctx.enabled(meta.id):
@@ -202,3 +212,6 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
             file=where.get("file", op.file if op else None),
             line=where.get("line", op.line if op else None),
         )
+
+
+FAMILY = ScanWide(meta=SECRETS_IN_LOGS, checks=tuple(METAS.values()), run=run)

@@ -22,12 +22,14 @@ Remediation
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from gate.checks import register
+from gate.checks.engine import ScanWide
 from gate.checks.static import (
     aws_keys,
     error_leak,
@@ -42,14 +44,17 @@ from gate.checks.static import (
     unscoped_scan,
     update_expression,
 )
-from gate.checks.static.source import Hit, SourceFile, mask
+from gate.checks.static.source import STATIC, Hit, SourceFile, mask
+from gate.checks.util import is_public
 from gate.findings import CheckMeta, Evidence, Finding
+from gate.target.openapi import Operation
 from gate.target.routes import route_map
 
 if TYPE_CHECKING:
     from gate.checks.context import ScanContext
 
-CHECKS: tuple[ModuleType, ...] = (
+# The family's rules: a module with `META` and `check(src)` each.
+RULES: tuple[ModuleType, ...] = (
     tls_verify,
     plain_http,
     aws_keys,
@@ -63,15 +68,39 @@ CHECKS: tuple[ModuleType, ...] = (
     error_leak,
     secret_logging,
 )
-METAS: tuple[CheckMeta, ...] = tuple(m.META for m in CHECKS)
 
 
-def check_source(src: SourceFile, excluded: set[str] | frozenset[str] = frozenset()) -> list[Finding]:
-    """Run every static check over one parsed file; findings sorted by line, then check id."""
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """The service's Python files, parsed once per scan (the static family and secrets-in-logs read them)."""
+
+    files: list[SourceFile]
+    notes: list[str]  # files that were not read, for the report
+
+
+def parse(workdir: Path, root: Path) -> Sources:
+    """The Python files under `workdir` (paths relative to `root`), each with the routes its handlers serve."""
+    rmap = route_map(workdir.resolve(), root.resolve())
+    handlers = rmap.by_file()
+    files = [SourceFile.of(mod.text, mod.tree, mod.rel, handlers.get(mod.rel, {})) for mod in rmap.modules]
+    return Sources(files, [f"static: {p}" for p in rmap.problems])
+
+
+async def sources(ctx: ScanContext) -> Sources:
+    """The scan's parsed service source: parsed on first use (in a thread), then shared."""
+    if ctx.sources is None:
+        ctx.sources = await asyncio.to_thread(parse, ctx.root / ctx.cfg.service.workdir, ctx.root)
+    return ctx.sources
+
+
+def check_source(
+    src: SourceFile, rules: tuple[ModuleType, ...] = RULES, excluded: set[str] | frozenset[str] = frozenset()
+) -> list[Finding]:
+    """Run `rules` over one parsed file; findings sorted by line, then check id."""
     hits: list[tuple[CheckMeta, Hit]] = []
-    for mod in CHECKS:
-        if mod.META.id not in excluded:
-            hits += [(mod.META, h) for h in mod.check(src)]
+    for rule in rules:
+        if rule.META.id not in excluded:
+            hits += [(rule.META, h) for h in rule.check(src)]
     secrets = [h.secret for _, h in hits if h.secret]
     out: list[Finding] = []
     used: dict[tuple[str, str], int] = {}
@@ -96,32 +125,28 @@ def check_source(src: SourceFile, excluded: set[str] | frozenset[str] = frozense
     return out
 
 
+def check_sources(
+    parsed: Sources, rules: tuple[ModuleType, ...] = RULES, excluded: set[str] | frozenset[str] = frozenset()
+) -> list[Finding]:
+    return [f for src in parsed.files for f in check_source(src, rules, excluded)]
+
+
 def scan_dir(
     workdir: Path, root: Path, excluded: set[str] | frozenset[str] = frozenset()
 ) -> tuple[list[Finding], list[str]]:
     """Static findings for the service under `workdir` (paths relative to `root`) and notes."""
-    workdir, root = workdir.resolve(), root.resolve()
-    rmap = route_map(workdir, root)
-    handlers = rmap.by_file()
-    findings: list[Finding] = []
-    for mod in rmap.modules:
-        findings += check_source(SourceFile.of(mod.text, mod.tree, mod.rel, handlers.get(mod.rel, {})), excluded)
-    notes = [f"static: {p}" for p in rmap.problems]
-    return findings, notes
+    parsed = parse(workdir, root)
+    return check_sources(parsed, RULES, excluded), parsed.notes
 
 
-@register(*METAS, order=5)
 async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
-    import asyncio
-
-    from gate.checks.util import is_public
-    from gate.target.openapi import Operation
-
-    workdir = ctx.root / ctx.cfg.service.workdir
-    findings, notes = await asyncio.to_thread(scan_dir, workdir, ctx.root, ctx.excluded)
-    ctx.notes.extend(notes)
-    for f in findings:
+    parsed = await sources(ctx)
+    ctx.notes.extend(parsed.notes)
+    for f in await asyncio.to_thread(check_sources, parsed, RULES, ctx.excluded):
         # a Scan in a handler the config declares public (a catalogue everyone may read) is intended
         if f.check == unscoped_scan.META.id and f.route and is_public(ctx, Operation(method=f.method, path=f.route)):
             continue
         yield f
+
+
+FAMILY = ScanWide(meta=STATIC, checks=tuple(rule.META for rule in RULES), run=run)

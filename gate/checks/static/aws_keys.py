@@ -22,19 +22,16 @@ import ast
 import re
 from collections.abc import Iterator
 
-from gate.checks.static.source import Hit, SourceFile, masked
-from gate.findings import CheckMeta, Confidence, Severity
+from gate.checks.static.source import STATIC, Hit, SourceFile, masked
+from gate.findings import Severity
 from gate.target.pysource import str_const
 
-META = CheckMeta(
-    id="static.hardcoded-aws-key",
-    family="static",
+META = STATIC.check(
+    "static.hardcoded-aws-key",
     title="Hard-coded AWS credentials",
     description="An AWS access key id or secret access key is a literal in the source.",
     severity=Severity.HIGH,
-    confidence=Confidence.HIGH,
     cwe=("CWE-798",),
-    owasp=("API8:2023",),
     remediation="Remove the key from the code, rotate it, and let boto3 take credentials from the environment "
     "or an IAM role.",
 )

@@ -20,19 +20,16 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from gate.checks.static.source import Func, Hit, SourceFile
-from gate.findings import CheckMeta, Confidence, Severity
+from gate.checks.static.source import STATIC, Func, Hit, SourceFile
+from gate.findings import Severity
 from gate.target.pysource import call_name
 
-META = CheckMeta(
-    id="static.error-leak",
-    family="static",
+META = STATIC.check(
+    "static.error-leak",
     title="Exception text returned to the client",
     description="A handler returns the text of an exception (or a traceback) in its response.",
     severity=Severity.LOW,
-    confidence=Confidence.HIGH,
     cwe=("CWE-209",),
-    owasp=("API8:2023",),
     remediation="Log the exception server-side and answer a generic error message.",
 )
 

@@ -19,17 +19,15 @@ import ast
 from collections.abc import Iterator
 
 from gate.checks.static.jwt_unverified import JWT_DECODE, disabled
-from gate.checks.static.source import Hit, SourceFile
-from gate.findings import CheckMeta, Confidence, Severity
+from gate.checks.static.source import STATIC, Hit, SourceFile
+from gate.findings import Severity
 from gate.target.pysource import kwarg
 
-META = CheckMeta(
-    id="static.jwt-no-algorithms",
-    family="static",
+META = STATIC.check(
+    "static.jwt-no-algorithms",
     title="JWT decoded without pinned algorithms",
     description="jwt.decode does not fix the accepted algorithms, or takes them from the token.",
     severity=Severity.MEDIUM,
-    confidence=Confidence.HIGH,
     cwe=("CWE-347",),
     owasp=("API2:2023",),
     remediation='Pass algorithms=["<the algorithm you issue>"] to every jwt.decode.',

@@ -20,17 +20,15 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from gate.checks.static.source import Hit, SourceFile, masked
-from gate.findings import CheckMeta, Confidence, Severity
+from gate.checks.static.source import STATIC, Hit, SourceFile, masked
+from gate.findings import Severity
 from gate.target.pysource import kwarg, str_const
 
-META = CheckMeta(
-    id="static.hardcoded-jwt-secret",
-    family="static",
+META = STATIC.check(
+    "static.hardcoded-jwt-secret",
     title="Hard-coded JWT signing key",
     description="jwt.encode/jwt.decode use a key that is written in the source.",
     severity=Severity.HIGH,
-    confidence=Confidence.HIGH,
     cwe=("CWE-798",),
     owasp=("API2:2023",),
     remediation="Read the signing key from the environment or a secret store without a default, and rotate the "

@@ -19,17 +19,15 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from gate.checks.static.source import Hit, SourceFile
-from gate.findings import CheckMeta, Confidence, Severity
+from gate.checks.static.source import STATIC, Hit, SourceFile
+from gate.findings import Severity
 from gate.target.pysource import kwarg, str_const
 
-META = CheckMeta(
-    id="static.jwt-unverified",
-    family="static",
+META = STATIC.check(
+    "static.jwt-unverified",
     title="JWT decoded without verification",
     description="jwt.decode is told to skip the signature or expiry check, or accepts alg none.",
     severity=Severity.HIGH,
-    confidence=Confidence.HIGH,
     cwe=("CWE-347",),
     owasp=("API2:2023",),
     remediation="Verify every token: pass the key and algorithms=[<the algorithm you issue>], keep the default "

@@ -20,13 +20,12 @@ import ast
 import re
 from collections.abc import Iterator
 
-from gate.checks.static.source import BENIGN_SUFFIX, Hit, SourceFile, names_in
-from gate.findings import CheckMeta, Confidence, Severity
+from gate.checks.static.source import BENIGN_SUFFIX, STATIC, Hit, SourceFile, names_in
+from gate.findings import Confidence, Severity
 from gate.target.pysource import call_name
 
-META = CheckMeta(
-    id="static.password-compare",
-    family="static",
+META = STATIC.check(
+    "static.password-compare",
     title="Credential compared in non-constant time",
     description="A password hash, token or key is compared with == instead of hmac.compare_digest.",
     severity=Severity.LOW,

@@ -21,12 +21,11 @@ import ast
 import re
 from collections.abc import Iterator
 
-from gate.checks.static.source import Hit, SourceFile, names_in
-from gate.findings import CheckMeta, Confidence, Severity
+from gate.checks.static.source import STATIC, Hit, SourceFile, names_in
+from gate.findings import Confidence, Severity
 
-META = CheckMeta(
-    id="static.weak-password-hash",
-    family="static",
+META = STATIC.check(
+    "static.weak-password-hash",
     title="Password hashed with a fast digest",
     description="A password is hashed with MD5/SHA-1/SHA-2, which is fast to brute-force.",
     severity=Severity.MEDIUM,

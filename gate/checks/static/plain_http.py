@@ -21,19 +21,16 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from gate.checks.static.source import Hit, SourceFile
-from gate.findings import CheckMeta, Confidence, Severity
+from gate.checks.static.source import STATIC, Hit, SourceFile
+from gate.findings import Severity
 from gate.target.pysource import str_const
 
-META = CheckMeta(
-    id="static.plain-http-endpoint",
-    family="static",
+META = STATIC.check(
+    "static.plain-http-endpoint",
     title="AWS endpoint over plain HTTP",
     description="An AWS client endpoint in the service's code uses http://, not https://.",
     severity=Severity.MEDIUM,
-    confidence=Confidence.HIGH,
     cwe=("CWE-319",),
-    owasp=("API8:2023",),
     remediation="Read the endpoint from the environment without an http:// default; use https:// endpoints "
     "outside tests.",
 )

@@ -22,18 +22,16 @@ import ast
 import re
 from collections.abc import Iterator
 
-from gate.checks.static.source import Hit, SourceFile, sensitive_value
-from gate.findings import CheckMeta, Confidence, Severity
+from gate.checks.static.source import STATIC, Hit, SourceFile, sensitive_value
+from gate.findings import Confidence, Severity
 
-META = CheckMeta(
-    id="static.secret-logged",
-    family="static",
+META = STATIC.check(
+    "static.secret-logged",
     title="Credential written to the logs",
     description="A password, token, key or the request's headers are passed to a logging call or print.",
     severity=Severity.MEDIUM,
     confidence=Confidence.MEDIUM,
     cwe=("CWE-532",),
-    owasp=("API8:2023",),
     remediation="Log identifiers and outcomes, never credentials; mask any value that must appear.",
 )
 

@@ -14,8 +14,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from gate.findings import FamilyMeta
 from gate.target.pysource import assignment, call_name, iter_functions, kwarg, str_const
 from gate.target.routes import Route
+
+# The static family: each rule module declares its check through STATIC.check(...).
+STATIC = FamilyMeta(name="static", owasp=("API8:2023",))
 
 Func = ast.FunctionDef | ast.AsyncFunctionDef
 

@@ -24,19 +24,16 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from gate.checks.static.source import Hit, SourceFile
-from gate.findings import CheckMeta, Confidence, Severity
+from gate.checks.static.source import STATIC, Hit, SourceFile
+from gate.findings import Severity
 from gate.target.pysource import str_const
 
-META = CheckMeta(
-    id="static.tls-verify-off",
-    family="static",
+META = STATIC.check(
+    "static.tls-verify-off",
     title="TLS certificate verification disabled",
     description="The source disables certificate verification on an HTTPS or AWS client.",
     severity=Severity.HIGH,
-    confidence=Confidence.HIGH,
     cwe=("CWE-295",),
-    owasp=("API8:2023",),
     remediation="Remove verify=False (and unverified SSL contexts); pass a CA bundle path for a private CA.",
 )
 

@@ -22,13 +22,12 @@ import ast
 import re
 from collections.abc import Iterator
 
-from gate.checks.static.source import Hit, SourceFile, mentions
-from gate.findings import CheckMeta, Confidence, Severity
+from gate.checks.static.source import STATIC, Hit, SourceFile, mentions
+from gate.findings import Confidence, Severity
 from gate.target.pysource import kwarg
 
-META = CheckMeta(
-    id="static.unscoped-scan",
-    family="static",
+META = STATIC.check(
+    "static.unscoped-scan",
     title="Handler scans a table without owner scoping",
     description="A request handler runs a DynamoDB Scan with no owner filter and no role check.",
     severity=Severity.MEDIUM,

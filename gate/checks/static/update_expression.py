@@ -21,13 +21,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from gate.checks.static.source import Func, Hit, SourceFile
-from gate.findings import CheckMeta, Confidence, Severity
+from gate.checks.static.source import STATIC, Func, Hit, SourceFile
+from gate.findings import Confidence, Severity
 from gate.target.pysource import call_name, kwarg
 
-META = CheckMeta(
-    id="static.update-from-request",
-    family="static",
+META = STATIC.check(
+    "static.update-from-request",
     title="Item attributes written from request keys",
     description="A handler writes whatever keys the request body holds into the item (no allow-list).",
     severity=Severity.MEDIUM,
