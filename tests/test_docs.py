@@ -8,12 +8,18 @@ from gate import checks
 from tests.conftest import ROOT
 
 
-def test_readme_lists_exactly_the_registered_check_ids() -> None:
+def test_readme_lists_exactly_the_registered_checks_under_their_anchors() -> None:
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("\n## Checks\n") :]
     section = section[: section.index("\n## ", 1)]
-    listed = set(re.findall(r"^\| `([a-z-]+\.[a-z0-9.-]+)` \|", section, re.M))
-    assert listed == set(checks.all_ids())
+    rows = re.findall(r"^\| <a id=.*$", section, re.M)
+    want = [
+        f'| <a id="{m.anchor}"></a>`{m.id}` | {m.severity.label} | {", ".join(m.cwe)} | {", ".join(m.owasp)} '
+        f"| {m.description} |"
+        for m in (checks.REGISTRY[i] for i in checks.all_ids())
+    ]
+    assert rows == want  # one row per check id, sorted, with the registry's metadata and description
+    assert len({checks.REGISTRY[i].anchor for i in checks.all_ids()}) == len(want)
 
 
 def test_readme_carries_the_generated_configuration_reference() -> None:
