@@ -140,8 +140,7 @@ def candidate_ops(ctx: ScanContext) -> list[Operation]:
 
 async def _refused(ctx: ScanContext, path: str, lane: int | None) -> bool:
     """Whether `path` refuses both no credentials and a garbage token (cached per path)."""
-    cache = ctx.refuses
-    if path not in cache:
+    if path not in ctx.refuses:
         anon = await ctx.prober.send("GET", path, None, label="no credentials (control)", lane=lane)
         refused = not anon.ok
         if refused and ctx.cfg.auth.api_key is None:
@@ -155,8 +154,8 @@ async def _refused(ctx: ScanContext, path: str, lane: int | None) -> bool:
                 lane=lane,
             )
             refused = not junk.ok
-        cache[path] = refused
-    return cache[path]
+        ctx.refuses[path] = refused
+    return ctx.refuses[path]
 
 
 async def targets(ctx: ScanContext, who: Identity, token: str, *, limit: int, lane: int | None = None) -> list[Target]:

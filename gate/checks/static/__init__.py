@@ -8,6 +8,10 @@ What it proves
   carries the code excerpt as evidence (`evidence.code = {file, line, excerpt}`), with hard-coded
   secrets masked. Findings inside a routed handler also name its operation.
 
+  The rules run in the order of `RULES` (each declares its check through `STATIC.check(...)`);
+  the service's files are parsed once per scan (`sources(ctx)`), and secrets-in-logs reads the
+  same parse to place its findings on the logging statement.
+
   Read: the service's files under `service.workdir`, skipping tests (`tests/`, `test_*.py`,
   `*_test.py`, `conftest.py`), virtualenvs, `node_modules` and hidden folders; at most
   gate.target.pysource.MAX_FILES files of at most MAX_BYTES each. A file that does not parse is named in
