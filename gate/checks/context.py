@@ -25,6 +25,7 @@ from gate.dynamo.recorder import Recorder
 from gate.findings import CheckMeta, Evidence, Finding
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange, Prober, redact_text
+from gate.target.sandbox import Sandbox
 
 ID_LIKE = re.compile(r"(^|_)(id|uid|sub|owner|user|username|account|email)$", re.I)
 # Attribute names of stored secrets: their seeded values are redacted from all evidence, and exposure
@@ -63,6 +64,7 @@ class ScanContext:
     extra_redactions: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # things a check could not do (shown in the report)
     scratch: dict[str, Any] = field(default_factory=dict)
+    sandbox: Sandbox | None = None  # where the service's own code runs (its password hashing, for one)
     located: list[Operation] = field(default_factory=list)  # every operation, for file:line (incl. logout)
     # legitimate requests of identities to their own data, sent once and shared by every family that needs
     # them (bola.list, exposure, bfla's baseline, the access profile): key (operation id, identity, path)
