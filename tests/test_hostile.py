@@ -84,7 +84,7 @@ def test_a_request_that_kills_the_service_is_a_finding_and_the_scan_goes_on(tmp_
 
 
 def test_a_daemon_the_service_double_forks_does_not_outlive_the_scan(tmp_path: Path) -> None:
-    code, report, output, notes, _ = _scan(tmp_path, "daemon")
+    code, _, output, notes, _ = _scan(tmp_path, "daemon")
     assert code == 0, output
     pids = [n["daemon"] for n in notes if "daemon" in n]
     assert pids, f"the daemon never started: {output}"

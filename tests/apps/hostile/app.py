@@ -33,7 +33,8 @@ def _listening_ports() -> set[int]:
     ports = set()
     for name in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
-            rows = open(name).read().splitlines()[1:]
+            with open(name) as fh:
+                rows = fh.read().splitlines()[1:]
         except OSError:
             continue
         for row in rows:
@@ -48,7 +49,8 @@ if MODE == "spy":
     for pid in os.listdir("/proc"):
         if pid.isdigit() and int(pid) != os.getpid():
             try:
-                env = open(f"/proc/{pid}/environ", "rb").read()
+                with open(f"/proc/{pid}/environ", "rb") as fh:
+                    env = fh.read()
             except OSError:
                 continue
             if b"AUTHGATE_TEST_SECRET=" in env:
@@ -64,7 +66,7 @@ if MODE == "spy":
         client = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}")
         try:
             tables[port] = client.list_tables()["TableNames"]
-        except Exception:  # noqa: BLE001 - most ports are not DynamoDB
+        except Exception:
             continue
     note(
         uid=os.getuid(),
@@ -84,11 +86,14 @@ if MODE == "daemon" and os.fork() == 0:
 
 
 def user(authorization: str = Header(default="")) -> dict:
-    scheme, _, token = authorization.partition(" ")
+    token = authorization.partition(" ")[2]
     try:
         return jwt.decode(token, os.environ["JWT_SECRET"], algorithms=["HS256"], options={"require": ["exp", "sub"]})
     except jwt.PyJWTError:
         raise HTTPException(401, "invalid token") from None
+
+
+CALLER = Depends(user)
 
 
 @app.get("/health")
@@ -97,7 +102,7 @@ def health() -> dict:
 
 
 @app.get("/items/{owner_id}/{item_id}")
-def get_item(owner_id: str, item_id: str, u: dict = Depends(user)) -> dict:
+def get_item(owner_id: str, item_id: str, u: dict = CALLER) -> dict:
     if u["sub"] != owner_id:  # OK: the owner comes from the verified token
         raise HTTPException(403, "forbidden")
     found = items.get_item(Key={"owner_id": owner_id, "item_id": item_id}).get("Item")
@@ -111,7 +116,7 @@ class ItemIn(BaseModel):
 
 
 @app.post("/items")
-async def create(item: ItemIn, request: Request, u: dict = Depends(user)) -> dict:
+async def create(item: ItemIn, request: Request, u: dict = CALLER) -> dict:
     body = await request.json()
     if MODE == "crash" and isinstance(body, dict) and set(body) - {"body"}:
         note(crashed_on=sorted(body))
