@@ -24,6 +24,7 @@ from gate.auth.identities import Identity, minted_identities, new_secret, servic
 from gate.auth.login import login_all
 from gate.checks import access_profile, coverage
 from gate.checks.context import ScanContext
+from gate.checks.errors import crash_findings
 from gate.config import Config, TableConfig
 from gate.dynamo import fixtures, local, snapshot, tables
 from gate.dynamo.client import dynamodb_client
@@ -33,7 +34,9 @@ from gate.findings import Finding, Severity
 from gate.report.console import Console
 from gate.target import openapi, routes
 from gate.target import service as service_mod
+from gate.target.liveness import Liveness
 from gate.target.probe import Prober
+from gate.target.sandbox import Sandbox
 from gate.verdict import baseline as baseline_mod
 from gate.verdict import scoring
 from gate.verdict.result import Phase, ScanResult
@@ -131,6 +134,9 @@ def scan(
         # until the tables are seeded, so the overlap is invisible to the service.
         ddb = local.connect(cfg.dynamodb.endpoint) if cfg.dynamodb.endpoint else local.launch()
         run.stack.callback(ddb.stop)
+        box = Sandbox.create(root)  # after the JVM: it is the gate's, never killed as the service's
+        run.stack.callback(box.close)
+        notes += box.notes
         recorder: Recorder | None = None
         if cfg.service.command:
             recorder = Recorder(ddb.endpoint, lanes=cfg.service.instances, held=True)
@@ -140,7 +146,7 @@ def scan(
             endpoints = [ddb.endpoint]
             notes.append("service.url: the service was started elsewhere, so its DynamoDB calls are not recorded")
         starting, abort = ThreadPoolExecutor(max_workers=1), threading.Event()
-        svc_future = starting.submit(_start_service, cfg, root, endpoints, secret, abort)
+        svc_future = starting.submit(_start_service, cfg, root, endpoints, secret, box, abort)
         run.stack.callback(_stop_service_future, svc_future, starting, abort)
         with _phase(run, console, "DynamoDB Local") as ph:
             ddb.wait_ready()
@@ -168,7 +174,9 @@ def scan(
             ph["name"] = f"service started ({(label or '')[:40]})"
             ph["detail"] = f"{len(ops)} operations from {spec.source}"
         with _phase(run, console, "identities") as ph:
-            owned, seeded = users.seed(cfg, root, client, tabs, owned, seeded, secret)  # hashes, throwaway accounts
+            owned, seeded = users.seed(
+                cfg, box, root, client, tabs, owned, seeded, secret
+            )  # hashes, throwaway accounts
             identities = _identities(cfg, secret, svc.instances[0].base_url)
             ph["name"] = f"identities {', '.join(identities)}"
             ph["detail"] = _identity_kind(cfg)
@@ -188,8 +196,13 @@ def scan(
                 secret=secret,
                 excluded=excluded,
                 service_logs=svc.log_lines,
+                sandbox=box,
             )
+            live = Liveness(svc, same_operation=_same_operation(ctx))
+            live.attach(ctx.prober)
             findings, errors = asyncio.run(_checks(ctx, console))
+            findings += crash_findings(ctx, live.crashes)
+            errors += live.problems()
             calls = len(recorder.calls) if recorder else 0
             ph["detail"] = f"{ctx.prober.sent} requests, {calls} DynamoDB calls"
     sev = Severity.parse(opts.fail_on or cfg.gate.fail_on)
@@ -240,8 +253,19 @@ def _without_session_enders(cfg: Config, ops: list[openapi.Operation]) -> tuple[
     return [op for op in ops if not ends(op)], [op for op in ops if ends(op)]
 
 
-def _start_service(cfg: Config, root: Path, endpoints: list[str], secret: str, abort: threading.Event) -> Any:
-    return service_mod.start(cfg, root, endpoints, _secret_env(cfg, secret), abort)
+def _same_operation(ctx: ScanContext) -> Any:
+    def same(method: str, path: str, other: str) -> bool:
+        a, b = path.split("?", 1)[0], other.split("?", 1)[0]
+        op = ctx.operation_for(method, a)
+        return a == b or (op is not None and op.matches(b))
+
+    return same
+
+
+def _start_service(
+    cfg: Config, root: Path, endpoints: list[str], secret: str, box: Sandbox, abort: threading.Event
+) -> Any:
+    return service_mod.start(cfg, root, endpoints, _secret_env(cfg, secret), box, abort)
 
 
 def _stop_service_future(fut: Future[Any], pool: ThreadPoolExecutor, abort: threading.Event) -> None:

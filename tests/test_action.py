@@ -9,6 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,7 +232,7 @@ while pid > 1 and len(seen) < 20:
         pid = int([ln for ln in open(f"/proc/{pid}/status") if ln.startswith("PPid:")][0].split()[1])
     except OSError:
         break
-open("ancestors.txt", "w").write("\\n".join(seen))
+open(os.environ["ANCESTORS"], "w").write("\\n".join(seen))
 print("::error::pwned by the service", flush=True)
 print("::set-output name=verdict::pass", flush=True)
 print("::add-mask::authgate", flush=True)
@@ -241,8 +242,8 @@ HOSTILE_CONFIG = """
 version: 1
 service:
   command: "python hostile.py {port}"
-  install: "python -c \\"import json, os; json.dump(dict(os.environ), open('install-env.json', 'w'))\\""
-  env: {ENV_DUMP: service-env.json}
+  install: "python -c \\"import json, os; json.dump(dict(os.environ), open(os.environ['INSTALL_DUMP'], 'w'))\\""
+  env: {ENV_DUMP: @NOTES@/service-env.json, INSTALL_DUMP: @NOTES@/install-env.json, ANCESTORS: @NOTES@/ancestors.txt}
   ready: /health
   startup_timeout: 15
 identities:
@@ -255,7 +256,10 @@ def test_hostile_service_on_a_fork_sees_no_token_and_issues_no_workflow_command(
     workspace = tmp_path / "workspace"
     (workspace / "svc").mkdir(parents=True)
     (workspace / "svc" / "hostile.py").write_text(HOSTILE_APP)
-    (workspace / "svc" / ".authgate.yml").write_text(HOSTILE_CONFIG)
+    # the service runs in a copy of the workspace, maybe as another user: what it saw goes to a folder it can write
+    notes = Path(tempfile.mkdtemp(prefix="authgate-action-notes-"))
+    notes.chmod(0o777)
+    (workspace / "svc" / ".authgate.yml").write_text(HOSTILE_CONFIG.replace("@NOTES@", str(notes)))
     secret = "ghs_token_that_must_never_leak_0123456789"
     with FakeGitHub(token=secret) as fake:
         run = run_action(
@@ -270,12 +274,13 @@ def test_hostile_service_on_a_fork_sees_no_token_and_issues_no_workflow_command(
         )
         assert fake.calls == []  # a fork's token is read-only: nothing is attempted
     for dump in ("install-env.json", "service-env.json"):
-        env = json.loads((workspace / "svc" / dump).read_text())
+        env = json.loads((notes / dump).read_text())
         assert secret not in json.dumps(env), dump
         assert not {k for k in env if k.startswith(("GITHUB", "INPUT_", "ACTIONS_", "RUNNER_"))}, dump
-    # nor in /proc of the gate itself, whose environment the service (same user) can read
-    ancestors = (workspace / "svc" / "ancestors.txt").read_text()
-    assert "GITHUB_REPOSITORY=acme/svc" in ancestors  # the gate's environment was readable
+    # nor in /proc of the gate itself: as root the gate gives the service a user of its own, which cannot read
+    # the gate's /proc files at all; otherwise they are readable (same user), but hold no token
+    ancestors = (notes / "ancestors.txt").read_text()
+    assert ("GITHUB_REPOSITORY=acme/svc" in ancestors) is (os.geteuid() != 0), ancestors[:300]
     assert secret not in ancestors
     lines = run.proc.stdout.splitlines()
     token = lines[0].removeprefix("::stop-commands::")

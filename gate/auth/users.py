@@ -17,6 +17,7 @@ are derived from the scan's secret, so the checks find the same accounts without
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -35,6 +36,7 @@ from gate.dynamo.fixtures import OwnedItem, key_of
 from gate.dynamo.types import to_typed
 from gate.errors import ScanError
 from gate.proc import NotFound, Timeout, run_bounded
+from gate.target.sandbox import Sandbox
 
 ACTIVE = ("control", "logout", "ratelimit", "enum")
 MISSING = object()  # marks an attribute the account's record does not have
@@ -121,25 +123,17 @@ def unknown_email(cfg: Config) -> str:
     return f"authgate-nobody@{domain}"
 
 
-def hash_env(cfg: Config, secret: str) -> dict[str, str]:
-    from gate.target.service import base_env
-
-    # The hashing code gets the service's own environment, and a DynamoDB endpoint that goes nowhere.
-    env = base_env({**service_env(cfg, secret), **cfg.service.env})
-    env["AWS_ENDPOINT_URL_DYNAMODB"] = env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"
-    return env
-
-
-def hash_passwords(cfg: Config, root: Path, passwords: list[str], env: dict[str, str]) -> list[str]:
-    """Hashes of `passwords` by the service's own hashing (auth.password_hash), in subprocesses."""
+def hash_passwords(cfg: Config, box: Sandbox, root: Path, passwords: list[str], secret: str) -> list[str]:
+    """Hashes of `passwords` by the service's own hashing (auth.password_hash), in subprocesses in the
+    sandbox: the service's own environment, and a DynamoDB endpoint that goes nowhere."""
     ph = cfg.auth.password_hash
     assert ph is not None
-    workdir = (root / cfg.service.workdir).resolve()
-    deadline = time.monotonic() + ph.timeout
+    workdir = box.workdir(root, root / cfg.service.workdir)
+    env = box.env({**service_env(cfg, secret), **cfg.service.env})
+    env["AWS_ENDPOINT_URL_DYNAMODB"] = env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"
+    run = functools.partial(_run, workdir=workdir, env=env, deadline=time.monotonic() + ph.timeout, box=box)
     if ph.callable:
-        out = _run(
-            [sys.executable, "-c", _RUNNER, ph.callable], json.dumps(passwords), workdir, env, deadline, ph.callable
-        )
+        out = run([sys.executable, "-c", _RUNNER, ph.callable], json.dumps(passwords), what=ph.callable)
         head, mark, tail = out.rpartition(_MARK)
         try:
             hashes = json.loads(tail) if mark else None
@@ -151,7 +145,7 @@ def hash_passwords(cfg: Config, root: Path, passwords: list[str], env: dict[str,
             )
     else:
         assert ph.command is not None
-        outs = [_run(shlex.split(ph.command), pw, workdir, env, deadline, ph.command) for pw in passwords]
+        outs = [run(shlex.split(ph.command), pw, what=ph.command) for pw in passwords]
         hashes = [(o.strip().splitlines() or [""])[-1].strip() for o in outs]  # the last line: imports may print
     bad = [h for h in hashes if not isinstance(h, str) or not h]
     if bad:
@@ -159,13 +153,17 @@ def hash_passwords(cfg: Config, root: Path, passwords: list[str], env: dict[str,
     return [str(h) for h in hashes]
 
 
-def _run(argv: list[str], stdin: str, workdir: Path, env: dict[str, str], deadline: float, what: str) -> str:
+def _run(
+    argv: list[str], stdin: str, *, workdir: Path, env: dict[str, str], deadline: float, box: Sandbox, what: str
+) -> str:
     left = deadline - time.monotonic()
     late = f"auth.password_hash: {what} did not finish within auth.password_hash.timeout"
     if left <= 0:
         raise ScanError(late)
     try:
-        code, out, err = run_bounded(argv, cwd=workdir, env=env, timeout=left, stdin=stdin)
+        code, out, err = run_bounded(
+            box.argv(argv), cwd=workdir, env=env, timeout=left, stdin=stdin, **box.popen_kwargs()
+        )
     except NotFound:
         raise ScanError(f"auth.password_hash.command: command not found: {argv[0]}") from None
     except Timeout:
@@ -211,6 +209,7 @@ def record(cfg: Config, account: Account, template: tuple[str, dict[str, Any]], 
 
 def seed(
     cfg: Config,
+    box: Sandbox,
     root: Path,
     client: Any,
     tables: list[TableConfig],
@@ -233,7 +232,7 @@ def seed(
     hashes: list[str] = []
     if ph is not None:
         pws = [cfg.identities[owned[i].owner or ""].password or "" for i in mine]
-        hashes = hash_passwords(cfg, root, pws + [a.password for a in accts.values()], hash_env(cfg, secret))
+        hashes = hash_passwords(cfg, box, root, pws + [a.password for a in accts.values()], secret)
     out = list(owned)
     if ph is not None:
         for n, i in enumerate(mine):

@@ -26,6 +26,7 @@ from gate.dynamo.recorder import Recorder
 from gate.findings import CheckMeta, Evidence, Finding
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange, Prober, redact_text
+from gate.target.sandbox import Sandbox
 
 if TYPE_CHECKING:
     from gate.checks.static import Sources
@@ -73,6 +74,7 @@ class ScanContext:
     refuses: dict[str, bool] = field(default_factory=dict)
     sources: Sources | None = None  # the service's parsed source (gate.checks.static.sources), parsed once
     access_profile: list[dict[str, Any]] = field(default_factory=list)  # gate.checks.access_profile.record
+    sandbox: Sandbox | None = None  # where the service's own code runs (its password hashing, for one)
     located: list[Operation] = field(default_factory=list)  # every operation, for file:line (incl. logout)
     # legitimate requests of identities to their own data, sent once and shared by every family that needs
     # them (bola.list, exposure, bfla's baseline, the access profile): key (operation id, identity, path)

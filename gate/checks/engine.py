@@ -81,6 +81,8 @@ class PerOperation:
     dedup: Dedup = Dedup.EVERY
     # why the family cannot run in this scan (a note for the report), or None
     unable: Callable[[ScanContext], str | None] | None = None
+    # checks of the family that no probe yields: the scan reports them from what it watched (errors.crash)
+    watched: tuple[CheckMeta, ...] = ()
 
     @property
     def name(self) -> str:
@@ -88,7 +90,7 @@ class PerOperation:
 
     @property
     def checks(self) -> tuple[CheckMeta, ...]:
-        return tuple(dict.fromkeys(m for p in self.probes for m in p.checks))
+        return tuple(dict.fromkeys([*(m for p in self.probes for m in p.checks), *self.watched]))
 
     async def run(self, ctx: ScanContext) -> AsyncIterator[Finding]:
         why = self.unable(ctx) if self.unable is not None else None

@@ -11,6 +11,11 @@ What it proves
   a table name (labelled as one, or next to the other internals). The recorder's failed DynamoDB
   call, when there is one, is part of the proof: it shows which call the provocation broke.
 
+  `errors.crash`: the service process exited while it was answering a probe (the gate watches it,
+  gate/target/liveness.py): whoever can send that request can take the service down. The request
+  is the proof, with the exit status and the service's last log lines; the gate restarts the
+  service once and the scan goes on.
+
 Example finding
   MEDIUM errors.leak GET /users/{user_id}/notes/{note_id} alice: body leaks ValidationException,
   table posts; GetItem posts -> ValidationException.
@@ -31,6 +36,7 @@ from gate.checks.context import ScanContext
 from gate.checks.engine import PerOperation, Probe, Routes
 from gate.checks.util import legit_owner, sample_body
 from gate.findings import FamilyMeta, Finding, Severity
+from gate.target.liveness import Crash
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange
 
@@ -43,6 +49,17 @@ LEAK = ERRORS.check(
     severity=Severity.MEDIUM,
     remediation="Validate input before it reaches DynamoDB, catch ClientError and answer a generic message; "
     "log the details server-side only.",
+)
+
+CRASH = ERRORS.check(
+    "errors.crash",
+    title="A request takes the service down",
+    description="The service process exited while answering one request: anyone who can send it can stop "
+    "the service (denial of service).",
+    severity=Severity.HIGH,
+    cwe=("CWE-248",),
+    remediation="Never exit the process from a request handler (os._exit, sys.exit, an unhandled signal); "
+    "validate the input and answer 4xx, and let the server isolate a failing request.",
 )
 
 OVERSIZE = "x" * 2100  # DynamoDB keys: at most 2,048 bytes (partition) and 1,024 bytes (sort)
@@ -136,4 +153,37 @@ async def probe(ctx: ScanContext, op: Operation) -> AsyncIterator[Finding]:
         return  # one finding per operation: the first provocation that leaks
 
 
-FAMILY = PerOperation(meta=ERRORS, routes=Routes.ALL, probes=(Probe(checks=(LEAK,), run=probe),))
+FAMILY = PerOperation(meta=ERRORS, routes=Routes.ALL, probes=(Probe(checks=(LEAK,), run=probe),), watched=(CRASH,))
+
+
+def crash_findings(ctx: ScanContext, crashes: list[Crash]) -> list[Finding]:
+    """errors.crash: one finding per operation whose probe took the service down (the first such probe)."""
+    out: list[Finding] = []
+    seen: set[str] = set()
+    for crash in crashes if ctx.enabled(CRASH.id) else []:
+        ex = crash.exchange
+        path = ex.path.split("?", 1)[0]
+        op = ctx.operation_for(ex.method, path)
+        key = op.id if op is not None else f"{ex.method} {path}"
+        if key in seen:
+            continue
+        seen.add(key)
+        who = ctx.identities.get(ex.identity or "")
+        then = "restarted by the gate" if crash.restarted else "it could not be restarted"
+        out.append(
+            ctx.finding(
+                CRASH,
+                op,
+                message=f"the service exited with code {crash.exit_code} while answering {ex.method} {path}",
+                evidence=ctx.evidence(
+                    ex,
+                    notes=[f"the service process exited (code {crash.exit_code}) during this request; {then}"],
+                    log=crash.log,
+                ),
+                method=ex.method,
+                route=op.path if op is not None else path,
+                identity=ex.identity,
+                roles=ctx.roles(who),
+            )
+        )
+    return out

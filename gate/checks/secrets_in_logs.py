@@ -32,7 +32,7 @@ from urllib.parse import quote, quote_plus
 from gate.checks.context import ScanContext, Secret
 from gate.checks.engine import ScanWide
 from gate.checks.static import check_sources, secret_logging, sources
-from gate.dynamo.local import DUMMY_CREDENTIALS
+from gate.dynamo.credentials import SERVICE
 from gate.findings import FamilyMeta, Finding, Severity
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange, redact_text
@@ -42,7 +42,7 @@ SHOWN_LINES = 3
 _CTRL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]|\x1b\[[0-9;]*[A-Za-z]")
 _AWS = re.compile(
     r"(aws_secret_access_key|secret_access_key|secretaccesskey|secret_key)['\"]?\s*[:=]\s*['\"]?"
-    + re.escape(DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+    + re.escape(SERVICE.secret_access_key)
     + r"\b",
     re.I,
 )
@@ -130,7 +130,7 @@ def scan_lines(ctx: ScanContext, lines: list[str]) -> dict[str, _Hits]:
                     h.owners.append(s.owner)
         if _AWS.search(line):
             h = hits.setdefault("key-material", _Hits())
-            h.lines.append((n, line, DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]))
+            h.lines.append((n, line, SERVICE.secret_access_key))
             if "the AWS secret access key" not in h.owners:
                 h.owners.append("the AWS secret access key")
     return hits
@@ -139,7 +139,7 @@ def scan_lines(ctx: ScanContext, lines: list[str]) -> dict[str, _Hits]:
 def _shown(ctx: ScanContext, line: str, secret: str) -> str:
     keep = 10 if secret.startswith("eyJ") else 0
     text = redact_text(line, [secret], keep=keep)
-    if secret == DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"]:
+    if secret == SERVICE.secret_access_key:
         text = _AWS.sub(lambda m: m.group(0)[: -len(secret)] + "…[redacted]", line)
     text = ctx.redact(text)
     return text if len(text) <= 300 else text[:299] + "…"

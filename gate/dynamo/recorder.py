@@ -15,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gzip
+import re
 import threading
 import time
 from urllib.parse import urlsplit
 
 from gate.dynamo.calls import MAY_WRITE, DynamoCall, parse_call
+from gate.dynamo.credentials import GATE
 
 # DynamoDB's own limits are 16 MB per request and per BatchGetItem answer: anything longer is not
 # DynamoDB traffic, and the proxy refuses it (closes the connection) instead of buffering it
@@ -32,6 +34,24 @@ class _Lane:
     def __init__(self, index: int) -> None:
         self.index = index
         self.probe: int | None = None
+
+
+_CREDENTIAL = re.compile(rb"(?im)^(authorization:[^\r\n]*?Credential=)[^/\r\n]*/(\d{8})/[^/\r\n]*/")
+
+
+def as_gate(head: bytes) -> bytes:
+    """The request head with its credential scope made the gate's own key and region (see
+    gate/dynamo/credentials.py: DynamoDB Local's database is keyed by them; it checks no signature).
+    A request without one gets one, so it reaches the seeded tables too, as it would with -sharedDb."""
+    scope = rb"\g<1>" + GATE.access_key_id.encode() + rb"/\g<2>/" + GATE.region.encode() + b"/"
+    out, n = _CREDENTIAL.subn(scope, head, count=1)
+    if n:
+        return out
+    line = (
+        f"Authorization: AWS4-HMAC-SHA256 Credential={GATE.access_key_id}/20200101/{GATE.region}/dynamodb/"
+        "aws4_request, SignedHeaders=host, Signature=0\r\n"
+    ).encode()
+    return head[: len(head) - 2] + line + b"\r\n"  # before the blank line that ends the head
 
 
 async def _read_message(reader: asyncio.StreamReader) -> tuple[bytes, bytes, dict[str, str]] | None:
@@ -206,7 +226,7 @@ class Recorder:
                 if up_writer is None or up_writer.is_closing():
                     up_reader, up_writer = await asyncio.open_connection(self._up_host, self._up_port)
                 assert up_reader is not None
-                up_writer.write(head + body)
+                up_writer.write(as_gate(head) + body)
                 await up_writer.drain()
                 resp = await _read_message(up_reader)
                 if resp is None:

@@ -13,7 +13,7 @@ import contextlib
 import itertools
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,6 +137,12 @@ class Prober:
         )
         self.sent = 0
         self.exchanges: list[Exchange] = []
+        # gate/target/liveness.py: told of every probe that ended in a transport error (did the service die?),
+        # asked whether a lane's service still runs, and whether a probe must not be sent (its operation took
+        # the service down once already: sending it again would only kill it again)
+        self.on_error: Callable[[Exchange], Awaitable[None]] | None = None
+        self.alive: Callable[[int], bool] | None = None
+        self.refuse: Callable[[str, str], str | None] | None = None
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -176,19 +182,28 @@ class Prober:
                 "requests: is the service this slow?"
             )
         self.sent += 1
+        args = (method, path, identity, headers, json_body, data, params, cookies, label, use_identity_auth)
         if lane is not None:
-            return await self._send_on(
-                lane, method, path, identity, headers, json_body, data, params, cookies, label, use_identity_auth
-            )
+            return await self._watched(lane, *args)
         async with self._exclusive:  # wait while an exclusive section runs
             pass
         got = await self._lanes.get()
         try:
-            return await self._send_on(
-                got, method, path, identity, headers, json_body, data, params, cookies, label, use_identity_auth
-            )
+            return await self._watched(got, *args)
         finally:
             self._lanes.put_nowait(got)
+
+    async def _watched(self, lane: int, *args: Any) -> Exchange:
+        """A probe on a lane this caller holds; a transport error is reported before the lane is let go, so
+        a service that died is restarted before another probe can meet it."""
+        why = self.refuse(args[0], args[1]) if self.refuse is not None else None
+        if why is not None:
+            self.sent -= 1  # never sent
+            return Exchange(next(self._ids), lane, args[0].upper(), args[1], None, {}, None, error=why, label=args[8])
+        ex = await self._send_on(lane, *args)
+        if ex.error is not None and self.on_error is not None:
+            await self.on_error(ex)
+        return ex
 
     async def _send_on(
         self,
@@ -248,7 +263,8 @@ class Prober:
                 except (httpx.RemoteProtocolError, httpx.ReadError):
                     # uvicorn closes a kept-alive connection after a 500; a probe sent on it in that moment
                     # never reached the service (the recorder saw nothing), so it is sent again, once
-                    if attempt == 1 and not (self.recorder and self.recorder.calls_of(pid)):
+                    alive = self.alive is None or self.alive(lane)
+                    if attempt == 1 and alive and not (self.recorder and self.recorder.calls_of(pid)):
                         continue
                     raise
                 try:

@@ -1,54 +1,32 @@
-"""Spawn the service under test, wait until it is ready, capture its logs, stop it.
+"""Spawn the service under test, wait until it is ready, capture its logs, restart it once, stop it.
 
-The service is untrusted code from a pull request. It gets a minimal environment built from
-scratch (PATH, HOME, LANG, the virtualenv), the DynamoDB endpoint of its recorder lane, dummy AWS
-credentials, the JWT secret and `service.env`: nothing else of the gate's environment (no
-GITHUB_TOKEN, no runner secrets) reaches it.
+The service is untrusted code from a pull request: it runs in the scan's sandbox
+(gate/target/sandbox.py: its own user where possible, its own copy of the workspace, an environment
+built from scratch) with the DynamoDB endpoint of its recorder lane, never DynamoDB Local's own.
 """
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import httpx
 
 from gate.config import Config
-from gate.dynamo.local import DUMMY_CREDENTIALS
 from gate.errors import ScanError
 from gate.netutil import free_port
 from gate.proc import NotFound, Timeout, run_bounded, stop_group
+from gate.target.sandbox import Sandbox
 
 LOG_TAIL = 30
-
-
-def base_env(extra: dict[str, str]) -> dict[str, str]:
-    """The whole environment of the service: built up, never copied down from the gate's."""
-    venv_bin = str(Path(sys.executable).parent)
-    path = os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin")
-    env = {
-        "PATH": venv_bin + os.pathsep + path,
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "LANG": os.environ.get("LANG", "C.UTF-8"),
-        "PYTHONUNBUFFERED": "1",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    if sys.prefix != sys.base_prefix:
-        env["VIRTUAL_ENV"] = sys.prefix
-    env.update(DUMMY_CREDENTIALS)
-    env["AWS_REGION"] = DUMMY_CREDENTIALS["AWS_DEFAULT_REGION"]
-    env["AWS_EC2_METADATA_DISABLED"] = "true"
-    env.update(extra)
-    return env
 
 
 @dataclass
@@ -56,6 +34,9 @@ class Instance:
     base_url: str
     proc: subprocess.Popen[bytes] | None
     log_path: Path | None
+    argv: list[str] = field(default_factory=list)  # how it was started: a restart starts it the same way
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
 
     def log_lines(self) -> list[str]:
         if self.log_path is None or not self.log_path.exists():
@@ -67,6 +48,21 @@ class Instance:
 class Service:
     instances: list[Instance] = field(default_factory=list)
     tmpdir: Path | None = None  # the instances' logs; removed by stop()
+    box: Sandbox | None = None
+    ready_path: str = "/"
+    startup_timeout: float = 30.0
+
+    def restart(self, index: int) -> None:
+        """Start instance `index` again, the same way on the same port, and wait until it is ready (a
+        service that died during the checks: the rest of the scan still runs)."""
+        inst = self.instances[index]
+        if inst.proc is None or self.box is None:
+            raise ScanError("the service was started elsewhere (service.url): the gate cannot restart it")
+        stop_group(inst.proc, grace=0.5)
+        assert inst.log_path is not None and inst.cwd is not None
+        with inst.log_path.open("ab") as log:
+            inst.proc = _popen(inst.argv, inst.cwd, inst.env, log, self.box)
+        _wait_ready(inst, self.ready_path, self.startup_timeout)
 
     def log_lines(self) -> list[str]:
         out: list[str] = []
@@ -90,11 +86,13 @@ class Service:
         self.stop()
 
 
-def run_install(cfg: Config, workdir: Path, env: dict[str, str], timeout: float = 600) -> None:
+def run_install(cfg: Config, workdir: Path, env: dict[str, str], box: Sandbox, timeout: float = 600) -> None:
     if not cfg.service.install:
         return
     try:
-        code, out, err = run_bounded(shlex.split(cfg.service.install), cwd=workdir, env=env, timeout=timeout)
+        code, out, err = run_bounded(
+            box.argv(shlex.split(cfg.service.install)), cwd=workdir, env=env, timeout=timeout, **box.popen_kwargs()
+        )
     except NotFound as exc:
         raise ScanError(f"service.install: command not found: {exc}") from None
     except Timeout:
@@ -124,27 +122,31 @@ def _wait_ready(inst: Instance, ready_path: str, timeout: float, abort: threadin
     raise ScanError(f"the service did not answer {ready_path} within {timeout:.0f} s", inst.log_lines()[-LOG_TAIL:])
 
 
-def _spawn(cfg: Config, workdir: Path, env: dict[str, str], tmpdir: Path, index: int) -> Instance:
+def _popen(argv: list[str], cwd: Path, env: dict[str, str], log: IO[bytes], box: Sandbox) -> subprocess.Popen[bytes]:
+    try:
+        return subprocess.Popen(
+            box.argv(argv),
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            **box.popen_kwargs(),
+        )
+    except FileNotFoundError:
+        raise ScanError(f"service.command: command not found: {argv[0]}") from None
+    except PermissionError:
+        raise ScanError(f"service.command: not executable: {argv[0]}") from None
+
+
+def _spawn(cfg: Config, workdir: Path, env: dict[str, str], tmpdir: Path, index: int, box: Sandbox) -> Instance:
     assert cfg.service.command is not None
     port = free_port()
     argv = shlex.split(cfg.service.command.replace("{port}", str(port)))
     log_path = tmpdir / f"service-{index}.log"
     with log_path.open("wb") as log:
-        try:
-            proc = subprocess.Popen(
-                argv,
-                cwd=workdir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        except FileNotFoundError:
-            raise ScanError(f"service.command: command not found: {argv[0]}") from None
-        except PermissionError:
-            raise ScanError(f"service.command: not executable: {argv[0]}") from None
-    return Instance(base_url=f"http://127.0.0.1:{port}", proc=proc, log_path=log_path)
+        proc = _popen(argv, workdir, env, log, box)
+    return Instance(base_url=f"http://127.0.0.1:{port}", proc=proc, log_path=log_path, argv=argv, env=env, cwd=workdir)
 
 
 def start(
@@ -152,9 +154,11 @@ def start(
     root: Path,
     dynamo_endpoints: list[str],
     secret_env: dict[str, str],
+    box: Sandbox,
     abort: threading.Event | None = None,
 ) -> Service:
-    """Start one instance per recorder lane; all or nothing (a failure stops the others)."""
+    """Start one instance per recorder lane, in the sandbox's copy of `root`; all or nothing (a failure
+    stops the others)."""
     if cfg.service.url:
         svc = Service(instances=[Instance(base_url=cfg.service.url.rstrip("/"), proc=None, log_path=None)])
         _wait_ready(svc.instances[0], cfg.service.ready, cfg.service.startup_timeout, abort)
@@ -162,14 +166,15 @@ def start(
     workdir = (root / cfg.service.workdir).resolve()
     if not workdir.is_dir():
         raise ScanError(f"service.workdir: no such directory: {workdir}")
+    workdir = box.workdir(root, workdir)
     tmpdir = Path(tempfile.mkdtemp(prefix="authgate-svc-"))
-    svc = Service(tmpdir=tmpdir)
+    svc = Service(tmpdir=tmpdir, box=box, ready_path=cfg.service.ready, startup_timeout=cfg.service.startup_timeout)
     extra = {**secret_env, **cfg.service.env}
-    run_install(cfg, workdir, base_env(extra))
+    run_install(cfg, workdir, box.env(extra), box)
     try:
         for i, endpoint in enumerate(dynamo_endpoints):
-            env = base_env({**extra, "AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AWS_ENDPOINT_URL": endpoint})
-            svc.instances.append(_spawn(cfg, workdir, env, tmpdir, i))
+            env = box.env({**extra, "AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AWS_ENDPOINT_URL": endpoint})
+            svc.instances.append(_spawn(cfg, workdir, env, tmpdir, i, box))
         with ThreadPoolExecutor(max_workers=len(svc.instances)) as pool:
             for fut in [
                 pool.submit(_wait_ready, inst, cfg.service.ready, cfg.service.startup_timeout, abort)

@@ -1,0 +1,248 @@
+"""Where the service under test runs: its own user, its own copy of the workspace, its own environment.
+
+The service is code from the pull request the gate judges. Everything it runs (the install step,
+the service command, the password-hashing callable) starts through this sandbox:
+
+- **Its own unprivileged uid and gid** whenever the gate can arrange one (the gate runs as root, as
+  in the Action image): a random uid with no account, no supplementary groups. It then cannot write
+  the gate's files (its modules, the report, the runner's `GITHUB_OUTPUT`/`GITHUB_ENV` files), nor
+  ptrace or read `/proc/<pid>/{environ,mem}` of the gate and of DynamoDB Local. Where no separate uid
+  is possible (a non-root laptop run) that is said once, in the console and the report's notes; the
+  gate is then still made non-dumpable, which keeps a process of the same user out of its /proc files.
+- **Its own copy of the scan root** (virtualenv folders are linked, not copied), owned by that uid:
+  what it writes lands in the copy, never in the workspace.
+- **An environment built from scratch**: PATH, HOME and TMPDIR of its own, LANG, the virtualenv,
+  the scan's service credentials, the JWT secret and `service.env`; never `GITHUB_*`, `RUNNER_*`,
+  `ACTIONS_*` (even when `service.env` names them), nor DynamoDB Local's own address.
+- **Contained**: at the end every process of the sandbox's uid is killed (a setsid, double-forked
+  daemon included); without a separate uid, every process the scan left below the gate (the gate
+  is a child subreaper, so orphans are re-parented to it, not to init).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import pwd
+import secrets
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from gate.dynamo.credentials import SERVICE
+from gate.errors import ScanError
+from gate.proc import descendants, harden_gate, kill_all
+
+# Environment variables of the runner that never reach the service, whatever service.env says.
+_NEVER = ("GITHUB_", "RUNNER_", "ACTIONS_", "INPUT_", "AUTHGATE_")
+_UID_RANGE = (0x40000000, 0x7FFF0000)  # far above any account a system creates
+_COPY_IGNORED = shutil.ignore_patterns(".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache")
+MAX_COPY_BYTES = 512 << 20  # a workspace bigger than this is refused, not copied for minutes
+
+
+@dataclass
+class Sandbox:
+    base: Path  # the gate's folder for this sandbox (0711: the uid may pass through, not list it)
+    root: Path  # the copy of the scan root the service runs in
+    home: Path
+    uid: int | None = None  # None: the service runs as the gate's own user
+    gid: int | None = None
+    notes: list[str] = field(default_factory=list)  # what could not be isolated, said once
+    # (closed folder, the one entry of it the interpreter lives in): the service starts in a mount namespace
+    # of its own where that folder is an empty tmpfs with only that entry bound in (below)
+    reopen: tuple[str, str] | None = None
+    _before: set[int] = field(default_factory=set)  # the gate's descendants before the sandbox (tests' servers)
+
+    @classmethod
+    def create(cls, scan_root: Path) -> Sandbox:
+        notes = harden_gate()
+        base = Path(tempfile.mkdtemp(prefix="authgate-sbx-"))
+        uid = gid = None
+        closed = _unreachable_by_others([Path(sys.executable).resolve(), Path(sys.prefix)])
+        reopen: tuple[str, str] | None = None
+        if os.geteuid() != 0:
+            notes.append(
+                "the service runs as the gate's own user (the gate is not root, so it cannot give the service "
+                "a user of its own): it can write what this user can write"
+            )
+        elif closed is not None and (reopen := _reopening(closed)) is None:
+            notes.append(
+                f"the service runs as the gate's own user: another user cannot reach the interpreter ({closed[0]} "
+                "is closed to other users, and no mount namespace is possible here), so it can write what this "
+                "user can write"
+            )
+        else:
+            uid = gid = _free_uid()
+        box = cls(base=base, root=base / "work", home=base / "home", uid=uid, gid=gid, notes=notes, reopen=reopen)
+        box._before = descendants(os.getpid())
+        try:
+            box._populate(scan_root)
+        except BaseException:
+            box.close()
+            raise
+        return box
+
+    def _populate(self, scan_root: Path) -> None:
+        size = _tree_size(scan_root, MAX_COPY_BYTES)
+        if size > MAX_COPY_BYTES:
+            raise ScanError(f"the scan root is larger than {MAX_COPY_BYTES >> 20} MiB (virtualenvs aside): not copied")
+        shutil.copytree(scan_root, self.root, symlinks=True, ignore=_ignore_and_link_venvs(scan_root, self.root))
+        (self.home / "tmp").mkdir(parents=True)
+        os.chmod(self.base, 0o711)
+        if self.uid is not None:
+            for top in (self.root, self.home):
+                _chown_tree(top, self.uid, self.gid if self.gid is not None else self.uid)
+
+    def workdir(self, scan_root: Path, workdir: Path) -> Path:
+        """Where `workdir` (a folder under the scan root) is in the copy."""
+        return self.root / workdir.resolve().relative_to(scan_root.resolve())
+
+    def env(self, extra: dict[str, str]) -> dict[str, str]:
+        """The whole environment of what runs in the sandbox: built up, never copied down from the gate's."""
+        venv_bin = str(Path(sys.executable).parent)
+        env = {
+            "PATH": venv_bin + os.pathsep + os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            "HOME": str(self.home),
+            "TMPDIR": str(self.home / "tmp"),
+            "LANG": os.environ.get("LANG", "C.UTF-8"),
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "AWS_EC2_METADATA_DISABLED": "true",
+            **SERVICE.env(),
+        }
+        if sys.prefix != sys.base_prefix:
+            env["VIRTUAL_ENV"] = sys.prefix
+        env.update(extra)
+        return {k: v for k, v in env.items() if not k.startswith(_NEVER)}
+
+    def argv(self, argv: list[str]) -> list[str]:
+        """The command line that starts `argv` in the sandbox.
+
+        When the interpreter lies below a folder other users cannot pass (a pyenv under /root, 0700), the
+        service first enters a mount namespace of its own, where that folder is an empty tmpfs with only the
+        interpreter's entry bound back in (so the rest of root's home is not even visible), then drops to the
+        sandbox's user (util-linux `unshare` and `setpriv`)."""
+        if self.reopen is None or self.uid is None:
+            return argv
+        closed, entry = self.reopen
+        keep = str(self.base / "keep")
+        script = (
+            'set -e; mount --make-rprivate /; mkdir -p "$K"; mount --bind "$C/$E" "$K"; '
+            'mount -t tmpfs -o mode=0755 authgate "$C"; mkdir -p "$C/$E"; mount --bind "$K" "$C/$E"; '
+            'exec setpriv --reuid="$U" --regid="$U" --clear-groups -- "$@"'
+        )
+        env = f"K={keep} C={closed} E={entry} U={self.uid}"
+        return ["unshare", "--mount", "--", "env", *env.split(), "sh", "-c", script, "authgate-sandbox", *argv]
+
+    def popen_kwargs(self) -> dict[str, Any]:
+        """What `subprocess.Popen` needs to start a process in the sandbox: its own session and user (given
+        up by `argv`'s wrapper instead, when it has to mount first)."""
+        kw: dict[str, Any] = {"start_new_session": True}
+        if self.uid is not None:
+            kw["umask"] = 0o077
+            if self.reopen is None:
+                kw.update(user=self.uid, group=self.gid, extra_groups=[])
+        return kw
+
+    def close(self) -> None:
+        """Kill everything the sandbox started, then remove its files."""
+        if self.uid is not None:
+            uid = self.uid
+            kill_all(lambda table: {pid for pid, (_, owner) in table.items() if owner == uid})
+        before, me = self._before, os.getpid()
+        kill_all(lambda table: descendants(me, table) - before - _gate_owned(table, before))
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _gate_owned(table: dict[int, tuple[int, int]], before: set[int]) -> set[int]:
+    """The descendants of processes that were there before the sandbox (a test's DynamoDB Local)."""
+    out: set[int] = set()
+    for pid in before:
+        out |= descendants(pid, table)
+    return out
+
+
+def _free_uid() -> int:
+    while True:
+        uid = secrets.randbelow(_UID_RANGE[1] - _UID_RANGE[0]) + _UID_RANGE[0]
+        try:
+            pwd.getpwuid(uid)
+        except KeyError:
+            return uid
+
+
+def _unreachable_by_others(paths: list[Path]) -> tuple[str, str] | None:
+    """(folder, entry): the first folder on the way to one of `paths` that other users cannot pass (no
+    `o+x`), and the entry of it that leads on; None when every path is open."""
+    for path in paths:
+        chain = [*reversed(path.parents), path]
+        for folder, nxt in itertools.pairwise(chain):
+            try:
+                if not os.stat(folder).st_mode & stat.S_IXOTH:
+                    return str(folder), nxt.name
+            except OSError:
+                return str(folder), nxt.name
+    return None
+
+
+def _reopening(closed: tuple[str, str]) -> tuple[str, str] | None:
+    """`closed` when the service can be started in a mount namespace that opens it (root, util-linux, a
+    kernel that allows one here: tried once); None otherwise."""
+    folder, entry = closed
+    below = Path(folder) / entry
+    if _unreachable_by_others([below]) not in (None, closed) or not (
+        shutil.which("unshare") and shutil.which("setpriv")
+    ):
+        return None  # a second closed folder further down: not handled
+    try:
+        ok = subprocess.run(["unshare", "--mount", "true"], capture_output=True, timeout=5).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        ok = False
+    return closed if ok else None
+
+
+def _is_venv(path: Path) -> bool:
+    return (path / "pyvenv.cfg").is_file()
+
+
+def _ignore_and_link_venvs(src_root: Path, dst_root: Path) -> Any:
+    """copytree's `ignore`: skip caches and .git; a virtualenv is linked (read-only for the uid), not copied."""
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skipped = set(_COPY_IGNORED(folder, names))
+        for name in names:
+            path = Path(folder) / name
+            if name not in skipped and not path.is_symlink() and path.is_dir() and _is_venv(path):
+                target = dst_root / path.relative_to(src_root)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.symlink_to(path.resolve(), target_is_directory=True)
+                skipped.add(name)
+        return skipped
+
+    return ignore
+
+
+def _tree_size(root: Path, cap: int) -> int:
+    total = 0
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d != ".git" and not _is_venv(Path(folder) / d)]
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_size
+            except OSError:
+                continue
+            if total > cap:
+                return total
+    return total
+
+
+def _chown_tree(top: Path, uid: int, gid: int) -> None:
+    os.chown(top, uid, gid, follow_symlinks=False)
+    for folder, dirs, files in os.walk(top):
+        for name in dirs + files:
+            os.chown(os.path.join(folder, name), uid, gid, follow_symlinks=False)

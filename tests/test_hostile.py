@@ -1,0 +1,97 @@
+"""A hostile service against the real gate (issue 12): it runs in a sandbox it cannot leave, its death is
+never a pass, and nothing it starts outlives the scan. One bounded scan per attack
+(tests/apps/hostile/app.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import APPS, scan_report
+
+CONFIG = """version: 1
+service:
+  command: "uvicorn app:app --host 127.0.0.1 --port {{port}} --log-level warning"
+  env: {{MODE: {mode}, NOTES: "{notes}", GATE_FILE: "{gate_file}", GITHUB_TOKEN: "from-service-env"}}
+  ready: /health
+  startup_timeout: 20
+openapi: /openapi.json
+dynamodb:
+  tables:
+    - {{name: items, key: {{owner_id: S, item_id: S}}}}
+auth:
+  jwt: {{secret_env: JWT_SECRET, algorithm: HS256}}
+identities:
+  alice: {{sub: alice}}
+  bob:   {{sub: bob}}
+fixtures:
+  - {{table: items, owner: alice, item: {{owner_id: alice, item_id: i-alice, body: "alice secret"}}}}
+  - {{table: items, owner: bob,   item: {{owner_id: bob, item_id: i-bob, body: "bob secret"}}}}
+checks:
+  public: ["GET /health"]
+"""
+
+
+def _scan(tmp_path: Path, mode: str) -> tuple[int, dict, str, list[dict], Path]:
+    svc = tmp_path / "svc"
+    svc.mkdir()
+    shutil.copy(APPS / "hostile" / "app.py", svc / "app.py")
+    # the service may run as another user, which cannot pass pytest's 0700 folders: its notes go elsewhere
+    notes = Path(tempfile.mkdtemp(prefix="authgate-hostile-notes-"))
+    notes.chmod(0o777)
+    gate_file = tmp_path / "gate-file.py"
+    gate_file.write_text("# a file of the gate's\n")
+    (svc / ".authgate.yml").write_text(CONFIG.format(mode=mode, notes=notes, gate_file=gate_file))
+    secret_env = {"AUTHGATE_TEST_SECRET": "s3cr3t", "GITHUB_OUTPUT": str(tmp_path / "out")}
+    p, report = scan_report(svc, tmp_path, env=secret_env)
+    lines = (notes / f"{mode}.json").read_text().splitlines() if (notes / f"{mode}.json").exists() else []
+    return p.returncode, report, p.stdout + p.stderr, [json.loads(x) for x in lines], gate_file
+
+
+def test_the_service_cannot_reach_the_gate_its_secrets_or_the_seeded_data_directly(tmp_path: Path) -> None:
+    code, report, output, notes, gate_file = _scan(tmp_path, "spy")
+    assert code == 0 and report["verdict"] == "pass", output
+    (seen,) = notes
+    assert seen["own_env"] == [], "GITHUB_*/RUNNER_*/AUTHGATE_* reached the service (service.env included)"
+    assert seen["recorder"] and seen["tables_by_port"], seen  # it did find DynamoDB-speaking ports
+    # every port it reached past the recorder (DynamoDB Local itself) is another database: the seeded one
+    # lives under the gate's own random key; through the recorder it sees `items`
+    direct = {port: names for port, names in seen["tables_by_port"].items() if not seen["recorder"].endswith(port)}
+    assert direct and all("items" not in names for names in direct.values()), seen
+    if os.geteuid() == 0:
+        assert seen["uid"] != 0, "the service ran as root"
+        assert not seen["wrote_gate_file"] and gate_file.read_text() == "# a file of the gate's\n"
+        assert seen["environ_with_secret"] == [], "the service read a process environment holding a secret"
+    else:
+        assert any("runs as the gate's own user" in n for n in report["notes"]), report["notes"]
+
+
+def test_a_request_that_kills_the_service_is_a_finding_and_the_scan_goes_on(tmp_path: Path) -> None:
+    code, report, output, notes, _ = _scan(tmp_path, "crash")
+    assert notes and "crashed_on" in notes[0], f"no probe sent an undeclared field: {output}"
+    assert code == 1 and report["verdict"] == "fail", output
+    crash = [f for f in report["findings"] if f["check"] == "errors.crash"]
+    assert [(f["method"], f["route"]) for f in crash] == [("POST", "/items")], report["findings"]
+    assert crash[0]["evidence"]["request"]["path"] == "/items"
+    assert "exited (code 1)" in crash[0]["evidence"]["notes"][0] and "restarted" in crash[0]["evidence"]["notes"][0]
+    assert report["complete"] is True, report["reasons"]  # restarted once: the rest of the scan still ran
+
+
+def test_a_daemon_the_service_double_forks_does_not_outlive_the_scan(tmp_path: Path) -> None:
+    code, _, output, notes, _ = _scan(tmp_path, "daemon")
+    assert code == 0, output
+    pids = [n["daemon"] for n in notes if "daemon" in n]
+    assert pids, f"the daemon never started: {output}"
+    time.sleep(0.5)
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue  # gone
+        pytest.fail(f"daemon {pid} still there after the scan (state {state})")
