@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -16,9 +17,10 @@ from typing import TYPE_CHECKING
 from gate import __version__
 from gate.config import ConfigError, config_schema, load_config
 from gate.errors import EXIT_ERROR, ScanError, internal_error, on_sigterm
-from gate.report import FORMATS, write
+from gate.report import FORMATS, json_report, renderer, write
 from gate.report.console import Console
 from gate.runner import run_scan
+from gate.verdict.merge import MergeError, merge
 from gate.verdict.result import ScanResult
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ DEFAULT_OUTPUT = {
     "markdown": "authgate-report.md",
     "sarif": "authgate-report.sarif",
     "annotations": "-",  # workflow commands act only on the step's output
+    "check-run": "authgate-check-run.json",
 }
 
 
@@ -71,12 +74,12 @@ def _parser() -> argparse.ArgumentParser:
         default="json",
         choices=sorted(FORMATS),
         help="format of --output: json (the report), markdown (PR comment / job summary), sarif (code "
-        "scanning), annotations (GitHub workflow commands)",
+        "scanning), annotations (GitHub workflow commands), check-run (the GitHub check run's output)",
     )
     s.add_argument(
         "--output",
-        help="where --format goes; '-' is stdout (default: authgate-report.json, .md or .sarif by format; "
-        "annotations to stdout)",
+        help="where --format goes; '-' is stdout (default: authgate-report.json, .md or .sarif, "
+        "authgate-check-run.json by format; annotations to stdout)",
     )
     s.add_argument("--sarif", help="also write SARIF here")
     s.add_argument("--markdown", help="also write the Markdown summary here")
@@ -165,15 +168,71 @@ def cmd_baseline(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_merge(args: argparse.Namespace) -> int:
+    try:
+        result = merge([json_report.load(Path(p)) for p in args.reports])
+    except (json_report.ReportError, MergeError) as exc:
+        print(f"authgate: merge: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        write(args.format, result, args.output)
+    except (OSError, ValueError) as exc:
+        print(f"authgate: merge: cannot write {args.output}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    v = result.verdict
+    print(
+        f"authgate: merged {len(args.reports)} reports: {len(result.findings)} findings, score {v.score} "
+        f"({v.grade}), gate score {v.gate_score}: {v.verdict}",
+        file=sys.stderr,
+    )
+    return v.exit_code
+
+
+def cmd_comment(args: argparse.Namespace) -> int:
+    """Post the PR comment and the check run from a JSON report: the `workflow_run` half of the
+    fork-safe pattern (README, "Forks"), which never runs the pull request's code."""
+    from gate.publish import github  # PyGithub: loaded only to publish
+    from gate.publish.workflow import InputError, load_event, summary_with_notes, write_summary
+
+    try:
+        result = json_report.load(Path(args.report))
+        event = load_event()
+    except (json_report.ReportError, InputError) as exc:
+        print(f"authgate: comment: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    token = os.environ.get("GITHUB_TOKEN", "")
+    repository = os.environ.get("GITHUB_REPOSITORY", "") or event.repository
+    if not token or not repository:
+        print("authgate: comment: set GITHUB_TOKEN and GITHUB_REPOSITORY (as a workflow does)", file=sys.stderr)
+        return EXIT_ERROR
+    api_url = os.environ.get("GITHUB_API_URL") or github.DEFAULT_API_URL
+    pub = github.Publisher(github.connect(token, api_url), repository)
+    try:
+        pr, head_sha = github.pr_from_workflow_run(event, pub)
+    except github.GitHubError as exc:
+        print(f"authgate: comment: {exc.message}", file=sys.stderr)
+        return 1
+    if args.pr:
+        pr = args.pr
+    markdown = renderer("markdown")(result)
+    req = github.Request(token=token, api_url=api_url, repository=repository, pr=pr, head_sha=head_sha)
+    if pr is None and not head_sha:
+        print("authgate: comment: no pull request or commit in this event (use --pr)", file=sys.stderr)
+        return EXIT_ERROR
+    notes = github.publish(result, markdown, req)
+    for note in notes:
+        print(f"authgate: {note.text}", file=sys.stderr)
+    write_summary(summary_with_notes(markdown, notes))
+    return 1 if any(n.kind == "warning" for n in notes) else 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     if args.markdown:
         from gate.config_doc import reference_markdown
 
         sys.stdout.write(reference_markdown())
     elif args.report:
-        from gate.report.json_report import SCHEMA_PATH
-
-        sys.stdout.write(SCHEMA_PATH.read_text(encoding="utf-8"))
+        sys.stdout.write(json_report.SCHEMA_PATH.read_text(encoding="utf-8"))
     else:
         sys.stdout.write(json.dumps(config_schema(), indent=2, sort_keys=True) + "\n")
     return 0
@@ -191,16 +250,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_sigterm)
     args = _parser().parse_args(argv)
-    handlers = {"scan": cmd_scan, "baseline": cmd_baseline, "schema": cmd_schema, "demo": cmd_demo}
+    handlers = {
+        "scan": cmd_scan,
+        "baseline": cmd_baseline,
+        "merge": cmd_merge,
+        "schema": cmd_schema,
+        "comment": cmd_comment,
+        "demo": cmd_demo,
+    }
     try:
-        if args.command == "merge":
-            from gate.verdict.merge import cmd_merge
-
-            return cmd_merge(args)
-        if args.command == "comment":
-            from gate.publish.github import cmd_comment
-
-            return cmd_comment(args)
         return handlers[args.command](args)
     except ConfigError as exc:  # one line per problem, naming the key; never a traceback
         for line in exc.problems:

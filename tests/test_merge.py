@@ -28,6 +28,7 @@ def test_two_shards_merged_equal_the_full_scan(vulnerable_report: tuple[int, dic
     full = vulnerable_report[1]
     assert sorted(f["fingerprint"] for f in merged["findings"]) == sorted(f["fingerprint"] for f in full["findings"])
     assert (merged["score"], merged["verdict"], m.returncode) == (full["score"], "fail", 1)
+    assert merged["rules"] == full["rules"] and merged["rules"]  # SARIF of the merged report lists every rule
 
 
 def test_source_findings_of_every_shard_are_counted_once() -> None:

@@ -20,6 +20,10 @@ def _check(fmt: str, text: str) -> None:
         assert json.loads(text)["runs"][0]["invocations"][0]["executionSuccessful"] is False
     elif fmt == "markdown":
         assert text.startswith(markdown.MARKER + "\n") and "could not scan" in text
+    elif fmt == "check-run":
+        out = json.loads(text)
+        assert out["title"].endswith("gate could not scan, 0 new findings") and out["annotations"] == []
+        assert out["summary"].startswith("### ") and markdown.MARKER not in out["summary"]
     else:
         assert text.startswith("::error title=authgate::authgate could not scan")
 
@@ -45,6 +49,7 @@ def test_default_destinations(tmp_path: Path) -> None:
         ("json", "authgate-report.json"),
         ("markdown", "authgate-report.md"),
         ("sarif", "authgate-report.sarif"),
+        ("check-run", "authgate-check-run.json"),
     ):
         p = run_cli("scan", str(target), "--format", fmt, cwd=tmp_path)
         assert p.returncode == 2 and (tmp_path / name).exists(), fmt

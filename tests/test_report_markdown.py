@@ -18,7 +18,8 @@ from cmarkgfm.cmark import Options
 
 from gate.findings import Evidence, Severity
 from gate.report import markdown
-from gate.verdict.result import ScanResult, from_report
+from gate.report.json_report import parse
+from gate.verdict.result import ScanResult
 from tests.factories import HOSTILE, finding, hostile_result, result
 
 ALLOWED_TAGS = {
@@ -98,7 +99,7 @@ def _assert_well_formed(md: str, doc: Html) -> None:
 # -- real reports ------------------------------------------------------------------------------------
 def test_vulnerable_summary(vulnerable_report: tuple[int, dict, str]) -> None:
     _, report, _ = vulnerable_report
-    md = markdown.render(from_report(report))
+    md = markdown.render(parse(report))
     doc = render_html(md)
     _assert_well_formed(md, doc)
     assert f"authgate: F ({report['score']}/100), gate failed" in md
@@ -124,7 +125,7 @@ def test_vulnerable_summary(vulnerable_report: tuple[int, dict, str]) -> None:
 
 
 def test_fixed_summary_passes_with_no_findings(fixed_report: tuple[int, dict, str]) -> None:
-    md = markdown.render(from_report(fixed_report[1]))
+    md = markdown.render(parse(fixed_report[1]))
     doc = render_html(md)
     _assert_well_formed(md, doc)
     assert "authgate: A (100/100), gate passed" in md and "No new findings." in md
@@ -224,7 +225,7 @@ def test_smaller_limits_are_honoured(limit: int) -> None:
 def test_the_summary_is_the_same_from_a_report_read_back() -> None:
     # The renderer works from a ScanResult alone (a report read back, e.g. by `authgate comment`).
     r = hostile_result()
-    assert markdown.render(r) == markdown.render(from_report(json.loads(json.dumps(_doc(r)))))
+    assert markdown.render(r) == markdown.render(parse(json.loads(json.dumps(_doc(r)))))
 
 
 def _doc(r: ScanResult) -> dict:

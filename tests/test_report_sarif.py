@@ -15,7 +15,8 @@ import pytest
 from gate import checks
 from gate.findings import Severity
 from gate.report import sarif
-from gate.verdict.result import from_report
+from gate.report.json_report import parse
+from gate.runner import registered_rules
 from tests.conftest import ROOT, run_cli
 from tests.factories import error_target, finding, hostile_result, result
 
@@ -56,7 +57,7 @@ def check_sarif(doc: dict, tmp_path: Path, validator: jsonschema.Draft202012Vali
 def test_vulnerable_sarif_is_valid(
     vulnerable_report: tuple[int, dict, str], tmp_path: Path, sarif_validator: jsonschema.Draft202012Validator
 ) -> None:
-    doc = sarif.build(from_report(vulnerable_report[1]))
+    doc = sarif.build(parse(vulnerable_report[1]))
     check_sarif(doc, tmp_path, sarif_validator, "vulnerable")
     run = doc["runs"][0]
     assert doc["version"] == "2.1.0" and run["tool"]["driver"]["name"] == "authgate"
@@ -67,6 +68,8 @@ def test_vulnerable_sarif_is_valid(
     rules = run["tool"]["driver"]["rules"]
     assert all(rules[r["ruleIndex"]]["id"] == r["ruleId"] for r in run["results"])
     assert all("suppressions" not in r for r in run["results"])
+    # From the report alone: the rules are those the scanning build registered, not only the ones found.
+    assert [r["id"] for r in rules] == checks.all_ids()
 
 
 def test_baselined_sarif_from_the_cli_is_valid_with_suppressions(
@@ -124,7 +127,7 @@ def test_hostile_sarif_is_valid_and_has_no_embedded_links(
 
 
 def test_one_rule_per_check_with_github_properties() -> None:
-    doc = sarif.build(result([finding()]))
+    doc = sarif.build(result([finding()], rules=registered_rules()))
     rules = {r["id"]: r for r in doc["runs"][0]["tool"]["driver"]["rules"]}
     assert sorted(rules) == checks.all_ids()
     r = rules["bola.read"]

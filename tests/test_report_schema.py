@@ -11,8 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from gate.report.json_report import SCHEMA_PATH, build, render
-from gate.verdict.result import ReportError, from_report
+from gate.report.json_report import SCHEMA_PATH, ReportError, build, parse, render
 from tests.conftest import run_cli
 from tests.factories import error_target
 
@@ -81,16 +80,16 @@ def test_baselined_reports_validate(baseline_roundtrip: dict, name: str) -> None
 
 def test_a_report_reads_back_into_the_same_report(baseline_roundtrip: dict) -> None:
     text = (baseline_roundtrip["work"] / "changed.json").read_text()
-    assert render(from_report(json.loads(text))) == text
+    assert render(parse(json.loads(text))) == text
 
 
 def test_reading_back_refuses_a_forged_fingerprint(vulnerable_report: tuple[int, dict, str]) -> None:
     doc = copy.deepcopy(vulnerable_report[1])
     doc["findings"][0]["route"] = "/somewhere/else"
     with pytest.raises(ReportError, match="fingerprint does not match"):
-        from_report(doc)
+        parse(doc)
     with pytest.raises(ReportError, match="report_version"):
-        from_report({"report_version": 7})
+        parse({"report_version": 7})
 
 
 def _f(r: dict) -> dict:
@@ -142,4 +141,4 @@ def test_schema_rejects_a_broken_report(vulnerable_report: tuple[int, dict, str]
 
 def test_build_is_deterministic(baseline_roundtrip: dict) -> None:
     doc = json.loads((baseline_roundtrip["work"] / "changed.json").read_text())
-    assert build(from_report(doc)) == doc
+    assert build(parse(doc)) == doc

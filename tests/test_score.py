@@ -8,8 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gate.findings import Severity
+from gate.report.json_report import build, parse
 from gate.verdict.scoring import WEIGHTS, decide, grade, score
-from tests.factories import finding
+from tests.factories import finding, result
 
 severities = st.lists(st.sampled_from(list(Severity)), max_size=30)
 
@@ -91,6 +92,18 @@ def test_reasons_name_the_gate_score_and_each_blocking_finding() -> None:
     v = decide(fs, threshold=80, fail_on=Severity.HIGH)
     assert v.verdict == "fail"
     assert v.reasons == ["gate score 67 < threshold 80", "new high finding bola.read GET /users/{user_id}/profile"]
+    assert v.blocking == (fs[0].fingerprint,)  # what the reporters show as failing the gate, never recomputed
+
+
+def test_the_blocking_findings_survive_the_json_report() -> None:
+    fs = [
+        finding("bola.list", Severity.HIGH, route="/posts"),
+        finding("bola.write", Severity.CRITICAL, method="PUT"),
+        finding("bola.filter-scoped", Severity.MEDIUM, route="/me/posts"),
+    ]
+    r = result(fs, fail_on=Severity.HIGH)
+    assert [f.check for f in r.blocking] == ["bola.write", "bola.list"]  # most severe first
+    assert parse(build(r)).verdict == r.verdict
 
 
 def test_accepted_findings_do_not_fail_the_gate_but_still_grade() -> None:

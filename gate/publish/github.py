@@ -6,9 +6,9 @@
   written by the token's own user counts (`GET /user`; an Actions token answers 403 there, so the
   Actions bot `github-actions[bot]` stands in), so nobody can plant a marker comment for the gate
   to overwrite. Found: edited in place. Not found: created. Never two.
-- **The check run** `authgate` on the PR head carries every finding, accepted ones as notices, as
-  an annotation at the handler's repository-relative file and line (the config file when the
-  handler was not located), 50 per request (GitHub's limit per create/update call).
+- **The check run** `authgate` on the PR head carries the output gate/report/check_run.py renders
+  (every finding as an annotation at its handler), 50 annotations per request (GitHub's limit per
+  create/update call).
 - **Never a crash.** A fork's read-only token, a missing permission or an outage becomes one clear
   note for the job summary; the verdict of the scan stands.
 - **Bounded retries.** 5xx answers, connection errors and rate limits (403/429 with `Retry-After`
@@ -18,42 +18,36 @@
   answered 502 is found and edited on the next attempt instead of posted twice.
 - `GITHUB_API_URL` is honoured, so GitHub Enterprise Server (`https://HOST/api/v3`) works as is.
 
-`authgate comment --report authgate-report.json` posts the same comment and check run from a JSON
-report: the second half of the fork-safe two-workflow pattern (README, "Forks").
+`authgate comment --report authgate-report.json` (gate/cli.py) posts the same comment and check run
+from a JSON report: the second half of the fork-safe two-workflow pattern (README, "Forks");
+`pr_from_workflow_run` finds its pull request.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import itertools
-import os
 import re
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import requests
 from github import Auth, Github, GithubException
 from github.Repository import Repository
 
-from gate.findings import Finding, Severity
-from gate.publish.workflow import Event, InputError, Note, load_event, summary_with_notes, write_summary
-from gate.report.json_report import load_report
-from gate.report.location import locate
+from gate.publish.workflow import Event, Note
+from gate.report import check_run
 from gate.report.markdown import MARKER
-from gate.verdict.result import ReportError, ScanResult
+from gate.verdict.result import ScanResult
 
 _TARGET = re.compile(r"<!-- authgate:target ([\w./-]{1,200}) -->")
 CHECK_NAME = "authgate"
 ACTIONS_BOT = "github-actions[bot]"  # who an Actions token writes as (its GET /user answers 403)
 DEFAULT_API_URL = "https://api.github.com"
 COMMENT_LIMIT = 65536  # characters GitHub accepts in a comment body
-CHECK_TEXT_LIMIT = 65535  # characters of a check run's output.summary
 ANNOTATIONS_PER_REQUEST = 50  # GitHub's limit per check-run create or update
 MAX_COMMENTS_READ = 3000  # comments looked through for the marker (30 pages of 100)
 FORKS_HELP = "see README, section Forks, for the two-workflow pattern that comments on fork pull requests"
@@ -204,20 +198,16 @@ class Publisher:
         return self.call("PR comment", lambda: self._upsert_once(pr, body, login))
 
     def check_run(
-        self,
-        head_sha: str,
-        conclusion: str,
-        title: str,
-        summary: str,
-        annotations: list[dict[str, Any]],
-        name: str = CHECK_NAME,
+        self, head_sha: str, conclusion: str, output: dict[str, Any], name: str = CHECK_NAME
     ) -> tuple[int, str]:
-        """Create the completed check run with the first 50 annotations and append the rest in
-        batches of 50 (each update must repeat the title and summary); returns (id, URL)."""
+        """Create the completed check run with `output` (gate/report/check_run.py) and its first 50
+        annotations, and append the rest in batches of 50 (each update must repeat the title and
+        summary); returns (id, URL)."""
+        annotations = output["annotations"]
         batches = [
             annotations[i : i + ANNOTATIONS_PER_REQUEST] for i in range(0, len(annotations), ANNOTATIONS_PER_REQUEST)
         ] or [[]]
-        output = {"title": title[:255], "summary": summary[:CHECK_TEXT_LIMIT]}
+        output = {"title": output["title"], "summary": output["summary"]}
         run = self.call(
             "check run",
             lambda: self.repo.create_check_run(
@@ -248,14 +238,6 @@ class Publisher:
 
 
 # ---- what is posted, made from a result ------------------------------------------------------------
-
-CHECK_LEVEL = {
-    Severity.CRITICAL: "failure",
-    Severity.HIGH: "failure",
-    Severity.MEDIUM: "warning",
-    Severity.LOW: "notice",
-    Severity.INFO: "notice",
-}
 
 
 def target_key(service: str) -> str | None:
@@ -293,42 +275,12 @@ def comment_body(markdown: str, service: str = ".") -> str:
     return body[: COMMENT_LIMIT - len(tail)] + tail
 
 
-def check_annotations(result: ScanResult) -> list[dict[str, Any]]:
-    """Every finding, most severe first, at its handler (or the config file when not located)."""
-    out: list[dict[str, Any]] = []
-    for f in sorted(result.findings, key=Finding.sort_key):
-        loc = locate(result, f)
-        line = loc.line if loc.line > 0 else 1
-        proof = next(iter(f.evidence.notes), "")
-        who = f.who()
-        accepted = f.status != "new"
-        message = f"{f.message}\n{proof}".strip() if proof and proof not in f.message else f.message
-        out.append(
-            {
-                "path": loc.path,
-                "start_line": line,
-                "end_line": line,
-                "annotation_level": "notice" if accepted else CHECK_LEVEL[f.severity],
-                "title": f"{f.severity.label} {f.check} {f.operation} ({who}){' [accepted]' if accepted else ''}"[:255],
-                "message": message[:60000] or f.title,
-                "raw_details": f"{f.remediation}\n{' '.join(f.cwe + f.owasp)}\nfingerprint {f.fingerprint}"[:60000],
-            }
-        )
-    return out
-
-
 def conclusion(result: ScanResult, fail_on_error: bool = True) -> str:
     if result.verdict.verdict == "pass":
         return "success"
     if result.verdict.verdict == "fail":
         return "failure"
     return "failure" if fail_on_error else "neutral"
-
-
-def check_title(result: ScanResult) -> str:
-    v = result.verdict
-    word = {"pass": "passed", "fail": "failed"}.get(v.verdict, "could not scan")
-    return f"{v.grade} ({v.score}/100): gate {word}, {len(result.new)} new findings"
 
 
 @dataclass(slots=True)
@@ -389,18 +341,11 @@ def publish(
             notes.append(Note(f"authgate could not comment on the pull request: {describe(exc)}.", "warning"))
     if wants_check:
         assert req.head_sha is not None
-        annotations = check_annotations(result)
+        output = check_run.output(result, markdown)
         name = check_name(result.service)
         try:
-            _, url = pub.check_run(
-                req.head_sha,
-                conclusion(result, req.fail_on_error),
-                check_title(result),
-                markdown.replace(MARKER, "", 1).lstrip()[:CHECK_TEXT_LIMIT],
-                annotations,
-                name,
-            )
-            notes.append(Note(f"check run `{name}` with {len(annotations)} annotations: {url}"))
+            _, url = pub.check_run(req.head_sha, conclusion(result, req.fail_on_error), output, name)
+            notes.append(Note(f"check run `{name}` with {len(output['annotations'])} annotations: {url}"))
         except GitHubError as exc:
             notes.append(_refused("create the check run", "checks: write", exc))
         except Exception as exc:
@@ -421,7 +366,9 @@ def _refused(what: str, permission: str, exc: GitHubError) -> Note:
 # ---- `authgate comment --report` (workflow_run: never runs the pull request's code) ----------------
 
 
-def _pr_from_workflow_run(event: Event, pub: Publisher | None) -> tuple[int | None, str | None]:
+def pr_from_workflow_run(event: Event, pub: Publisher | None) -> tuple[int | None, str | None]:
+    """(pull request, head commit) a `workflow_run` event is about: from the payload's
+    `pull_requests`, else by the head branch and commit (fork PRs are missing from that list)."""
     run = event.payload.get("workflow_run")
     if not isinstance(run, dict):
         return event.pr, event.head_sha
@@ -438,39 +385,3 @@ def _pr_from_workflow_run(event: Event, pub: Publisher | None) -> tuple[int | No
     if pub is not None and head_sha and isinstance(owner, str) and isinstance(branch, str):
         return pub.find_pr(owner, branch, head_sha), head_sha
     return None, head_sha
-
-
-def cmd_comment(args: argparse.Namespace) -> int:
-    """Post the PR comment and the check run from a JSON report (see the module docstring)."""
-    from gate.report import renderer
-
-    try:
-        result = load_report(Path(args.report))
-        event = load_event()
-    except (ReportError, InputError) as exc:
-        print(f"authgate: comment: {exc}", file=sys.stderr)
-        return 2
-    token = os.environ.get("GITHUB_TOKEN", "")
-    repository = os.environ.get("GITHUB_REPOSITORY", "") or event.repository
-    if not token or not repository:
-        print("authgate: comment: set GITHUB_TOKEN and GITHUB_REPOSITORY (as a workflow does)", file=sys.stderr)
-        return 2
-    api_url = os.environ.get("GITHUB_API_URL") or DEFAULT_API_URL
-    pub = Publisher(connect(token, api_url), repository)
-    try:
-        pr, head_sha = _pr_from_workflow_run(event, pub)
-    except GitHubError as exc:
-        print(f"authgate: comment: {exc.message}", file=sys.stderr)
-        return 1
-    if getattr(args, "pr", None):
-        pr = args.pr
-    markdown = renderer("markdown")(result)
-    req = Request(token=token, api_url=api_url, repository=repository, pr=pr, head_sha=head_sha)
-    if pr is None and not head_sha:
-        print("authgate: comment: no pull request or commit in this event (use --pr)", file=sys.stderr)
-        return 2
-    notes = publish(result, markdown, req)
-    for note in notes:
-        print(f"authgate: {note.text}", file=sys.stderr)
-    write_summary(summary_with_notes(markdown, notes))
-    return 1 if any(n.kind == "warning" for n in notes) else 0

@@ -1,6 +1,7 @@
 """Reporters: `render(result) -> str`, registered by format name. They only render.
 
-The JSON report is the contract; the other formats are made from the same ScanResult.
+The JSON report is the contract; the other formats are made from the same ScanResult, whose
+verdict already names the findings that block the gate: a reporter decides nothing.
 
 No `from __future__ import annotations` here, unlike everywhere else: it would bind the name
 `annotations` in this package to a `__future__` feature, and `from gate.report import annotations`
@@ -18,6 +19,7 @@ FORMATS: dict[str, str] = {  # format -> module under gate.report
     "markdown": "markdown",
     "sarif": "sarif",
     "annotations": "annotations",
+    "check-run": "check_run",
 }
 
 

@@ -2,10 +2,10 @@
 
 Layout: the hidden marker `<!-- authgate:summary -->` on the first line (the Action finds
 its comment again by it and edits it in place); a heading with the grade badge and the verdict; the
-gate score against the threshold and the new findings that fail the gate; counts by severity; a
-table of the new findings (check, operation, identity, CWE, OWASP, `file:line`); the evidence of
-each new finding folded in `<details>` (request, response excerpt, DynamoDB calls, item changes,
-remediation); then the fixed and the accepted findings, folded.
+gate score against the threshold and the new findings that fail the gate (the verdict names them);
+counts by severity; a table of the new findings (check, operation, identity, CWE, OWASP,
+`file:line`); the evidence of each new finding folded in `<details>` (request, response excerpt,
+DynamoDB calls, item changes, remediation); then the fixed and the accepted findings, folded.
 
 Every string that the service or the pull request can influence goes through `gate.report.escape`.
 The text never exceeds GitHub's 65,536-character comment limit: when it would, rows and evidence
@@ -112,8 +112,7 @@ def _head(result: ScanResult) -> list[str]:
     word = "passed" if v.verdict == "pass" else "failed"
     cmp_ = "≥" if v.gate_score >= result.threshold else "<"
     lines = [f"### {_badge(result)} authgate: {v.grade} ({v.score}/100), gate {word}", ""]
-    floor = Severity.parse(result.fail_on)
-    blocking = Counter(f.severity for f in new if f.severity >= floor)
+    blocking = Counter(f.severity for f in result.blocking)
     summary = f"Gate score **{v.gate_score}** {cmp_} threshold **{result.threshold}**"
     if blocking:
         n = sum(blocking.values())

@@ -1,13 +1,15 @@
 """SARIF 2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`).
 
-One rule per registered check id (id, name, short and full description, help, a default level,
-`properties.tags` with `security`, `external/cwe/cwe-N` and the OWASP API ids, `security-severity`
-as a string, `precision`); one result per finding at the handler's file and line (a path relative
-to the repository root under `%SRCROOT%`; a finding without a located handler points at the
-service's config file, line 1, and its message says so); `partialFingerprints` from the finding's
-stable fingerprint, so code scanning follows one alert across runs; findings accepted by the
-baseline carry an external, accepted `suppression`. Text from the service is plain text with
-embedded-link brackets escaped (SARIF §3.11.6), so it cannot turn into links.
+One rule per check id the result carries (`ScanResult.rules`: every check the scanning build
+registered; a check it does not describe gets a rule made from its findings): id, name, short and
+full description, help, a default level, `properties.tags` with `security`, `external/cwe/cwe-N`
+and the OWASP API ids, `security-severity` as a string, `precision`. One result per finding at the
+handler's file and line (a path relative to the repository root under `%SRCROOT%`; a finding
+without a located handler points at the service's config file, line 1, and its message says so);
+`partialFingerprints` from the finding's stable fingerprint, so code scanning follows one alert
+across runs; findings accepted by the baseline carry an external, accepted `suppression`. Text from
+the service is plain text with embedded-link brackets escaped (SARIF §3.11.6), so it cannot turn
+into links.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def _tags(cwe: tuple[str, ...], owasp: tuple[str, ...], family: str) -> list[str
 
 
 def _meta_of(f: Finding) -> CheckMeta:
-    """A rule for a check this build does not know (a report from another version)."""
+    """A rule for a check the result does not describe (a report written without `rules`)."""
     return CheckMeta(
         id=f.check,
         family=f.family,
@@ -106,9 +108,7 @@ def _rule(meta: CheckMeta) -> dict[str, Any]:
 
 
 def _rules(result: ScanResult) -> list[CheckMeta]:
-    from gate import checks
-
-    known = {m.id: m for m in (checks.REGISTRY[i] for i in checks.all_ids())}
+    known = {m.id: m for m in result.rules}
     for f in result.findings:
         known.setdefault(f.check, _meta_of(f))
     return [known[k] for k in sorted(known)]

@@ -1,4 +1,5 @@
-"""`authgate merge`: the reports of `--shard i/n` scans combined into one verdict.
+"""The results of `--shard i/n` scans combined into one result and verdict (`authgate merge`,
+which reads the JSON reports: gate/cli.py).
 
 Shards split the operations, not the service: source-level findings (static checks, the login
 route's findings) come out of every shard, so findings are combined by fingerprint. The verdict is
@@ -8,14 +9,9 @@ shard did not complete, the merged verdict is "error".
 
 from __future__ import annotations
 
-import argparse
-import sys
-from pathlib import Path
-
-from gate.findings import Finding, Severity
-from gate.report.json_report import load_report
+from gate.findings import CheckMeta, Finding, Severity
 from gate.verdict import scoring
-from gate.verdict.result import ReportError, ScanResult
+from gate.verdict.result import ScanResult
 
 
 class MergeError(ValueError):
@@ -34,9 +30,12 @@ def merge(parts: list[ScanResult]) -> ScanResult:
             )
     _check_shards(parts)
     findings: dict[str, Finding] = {}
+    rules: dict[str, CheckMeta] = {}
     for p in parts:
         for f in p.findings:
             findings.setdefault(f.fingerprint, f)
+        for m in p.rules:
+            rules.setdefault(m.id, m)
     fixed = {e.fingerprint: e for p in parts for e in p.fixed if e.fingerprint not in findings}
     complete = all(p.complete for p in parts)
     errors = [r for p in parts if not p.complete for r in p.verdict.reasons]
@@ -60,6 +59,7 @@ def merge(parts: list[ScanResult]) -> ScanResult:
         notes=[*list(dict.fromkeys(n for p in parts for n in p.notes)), f"merged shards: {', '.join(shards)}"],
         access_profile=[e for p in parts for e in p.access_profile],
         baseline=first.baseline,
+        rules=[rules[k] for k in sorted(rules)],
     )
 
 
@@ -84,26 +84,3 @@ def _check_shards(parts: list[ScanResult]) -> None:
         raise MergeError(f"shard {', '.join(f'{i}/{n}' for i in dupes)} given more than once")
     if missing:
         raise MergeError(f"shard {', '.join(f'{i}/{n}' for i in missing)} missing: every shard of the split is needed")
-
-
-def cmd_merge(args: argparse.Namespace) -> int:
-    from gate.errors import EXIT_ERROR
-    from gate.report import write
-
-    try:
-        result = merge([load_report(Path(p)) for p in args.reports])
-    except (ReportError, MergeError) as exc:
-        print(f"authgate: merge: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    try:
-        write(args.format, result, args.output)
-    except (OSError, ValueError) as exc:
-        print(f"authgate: merge: cannot write {args.output}: {exc}", file=sys.stderr)
-        return EXIT_ERROR
-    v = result.verdict
-    print(
-        f"authgate: merged {len(args.reports)} reports: {len(result.findings)} findings, score {v.score} "
-        f"({v.grade}), gate score {v.gate_score}: {v.verdict}",
-        file=sys.stderr,
-    )
-    return v.exit_code

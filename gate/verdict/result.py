@@ -1,7 +1,11 @@
 """The outcome of a scan: what every reporter renders (reporters never decide anything).
 
-`from_report` reads a JSON report back into a ScanResult, so a report written by one job (a shard,
-a `workflow_run` with a read-only token) can be rendered again as Markdown, SARIF or annotations.
+Everything a reporter shows is decided here or before: which findings are new or accepted (the
+baseline), the score and verdict and the findings that block the gate (`scoring.decide`), and the
+rules, the metadata of every registered check (SARIF lists them). The JSON report
+(gate/report/json_report.py) writes a ScanResult and reads one back, so a report written by one
+job (a shard, a `workflow_run` with a read-only token) renders again as Markdown, SARIF or
+annotations without this build's check registry.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from gate.findings import Confidence, Evidence, Finding, Severity
+from gate.findings import CheckMeta, Finding
 from gate.verdict.baseline import Entry
 from gate.verdict.scoring import Verdict
 
@@ -42,6 +46,7 @@ class ScanResult:
     shard: str | None = None
     baseline: str | None = None
     config: str = ".authgate.yml"  # the config file, relative to `service`: where unlocated findings point
+    rules: list[CheckMeta] = field(default_factory=list)  # every registered check, by id (gate.runner)
 
     @property
     def new(self) -> list[Finding]:
@@ -51,81 +56,8 @@ class ScanResult:
     def accepted(self) -> list[Finding]:
         return [f for f in self.findings if f.status == "accepted"]
 
-
-class ReportError(ValueError):
-    """A JSON report that cannot be read back (wrong version, missing field)."""
-
-
-def _finding(d: dict[str, Any]) -> Finding:
-    ev = d.get("evidence") or {}
-    f = Finding(
-        check=d["check"],
-        family=d["family"],
-        title=d["title"],
-        message=d["message"],
-        severity=Severity.parse(d["severity"]),
-        confidence=Confidence[d["confidence"].upper()],
-        cwe=tuple(d.get("cwe", ())),
-        owasp=tuple(d.get("owasp", ())),
-        remediation=d.get("remediation", ""),
-        method=d.get("method", ""),
-        route=d.get("route", ""),
-        parameter=d.get("parameter", ""),
-        identity=d.get("identity"),
-        victim=d.get("victim"),
-        roles=d.get("roles", ""),
-        file=d.get("file"),
-        line=d.get("line"),
-        status=d.get("status", "new"),
-        evidence=Evidence(
-            request=ev.get("request"),
-            response=ev.get("response"),
-            dynamodb_calls=list(ev.get("dynamodb_calls", [])),
-            item_changes=list(ev.get("item_changes", [])),
-            code=ev.get("code"),
-            log=list(ev.get("log", [])),
-            notes=list(ev.get("notes", [])),
-        ),
-    )
-    if d.get("fingerprint") and f.fingerprint != d["fingerprint"]:
-        raise ReportError(f"finding {d['check']} {d.get('route', '')}: fingerprint does not match its fields")
-    return f
-
-
-def from_report(doc: dict[str, Any]) -> ScanResult:
-    """The ScanResult a JSON report was rendered from (the inverse of `gate.report.json_report.build`)."""
-    if doc.get("report_version") != 1:
-        raise ReportError(f"unsupported report_version {doc.get('report_version')!r} (expected 1)")
-    try:
-        target = doc["target"]
-        stats = doc.get("stats", {})
-        return ScanResult(
-            service=target["service"],
-            config=target.get("config", ".authgate.yml"),
-            findings=[_finding(f) for f in doc["findings"]],
-            fixed=[Entry(**e) for e in doc.get("fixed", [])],
-            verdict=Verdict(
-                score=doc["score"],
-                gate_score=doc["gate_score"],
-                grade=doc["grade"],
-                verdict=doc["verdict"],
-                reasons=list(doc.get("reasons", [])),
-            ),
-            threshold=doc["threshold"],
-            fail_on=doc["fail_on"],
-            duration_s=doc.get("duration_s", 0.0),
-            complete=doc["complete"],
-            operations=target.get("operations", 0),
-            identities=list(target.get("identities", [])),
-            requests=stats.get("requests", 0),
-            dynamodb_calls=stats.get("dynamodb_calls", 0),
-            phases=[Phase(**p) for p in doc.get("phases", [])],
-            notes=list(doc.get("notes", [])),
-            access_profile=list(doc.get("access_profile", [])),
-            shard=doc.get("shard"),
-            baseline=doc.get("baseline"),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        if isinstance(exc, ReportError):
-            raise
-        raise ReportError(f"not an authgate report: {type(exc).__name__}: {exc}") from None
+    @property
+    def blocking(self) -> list[Finding]:
+        """The findings the verdict names as failing the gate by their severity, most severe first."""
+        by_fingerprint = {f.fingerprint: f for f in self.findings}
+        return [by_fingerprint[fp] for fp in self.verdict.blocking]

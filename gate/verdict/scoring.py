@@ -4,7 +4,8 @@ score = floor(100 × Π (1 − w(severity)/100)) over the findings, with w = cri
 medium 10, low 4, info 0. Each finding multiplies what is left by a factor ≤ 1, so adding one never
 raises the score and the order of findings never matters. `score` counts every finding (the honest
 grade); `gate_score` counts only findings the baseline does not accept; the threshold applies to
-`gate_score`.
+`gate_score`. A new finding at or above `fail_on` fails the gate whatever the score: the verdict
+names those findings (`Verdict.blocking`), so no reporter has to work them out again.
 
 Worked example (also in the README): one high and two medium findings give
 100 × 0.75 × 0.90 × 0.90 = 60.75, so score 60, grade D; with the high one accepted by the
@@ -51,10 +52,16 @@ class Verdict:
     grade: str
     verdict: str  # pass | fail | error
     reasons: list[str] = field(default_factory=list)
+    blocking: tuple[str, ...] = ()  # fingerprints of the new findings at or above fail_on, most severe first
 
     @property
     def exit_code(self) -> int:
         return {"pass": 0, "fail": 1}.get(self.verdict, 2)
+
+
+def blocking(findings: Iterable[Finding], fail_on: Severity) -> list[Finding]:
+    """The new findings at or above `fail_on`, most severe first: each one fails the gate on its own."""
+    return sorted((f for f in findings if f.status == "new" and f.severity >= fail_on), key=Finding.sort_key)
 
 
 def decide(
@@ -63,20 +70,21 @@ def decide(
     total = score(f.severity for f in findings)
     new = [f for f in findings if f.status == "new"]
     gate_total = score(f.severity for f in new)
+    # Named even when the scan did not complete: a report read back gets the same list (json_report.parse).
+    block = blocking(new, fail_on)
+    fingerprints = tuple(f.fingerprint for f in block)
     reasons: list[str] = []
     if not complete:
         reasons.extend(errors or ["the scan did not complete"])
-        return Verdict(total, gate_total, grade(total), "error", reasons)
+        return Verdict(total, gate_total, grade(total), "error", reasons, fingerprints)
     if gate_total < threshold:
         reasons.append(f"gate score {gate_total} < threshold {threshold}")
-    for f in sorted(new, key=Finding.sort_key):
-        if f.severity >= fail_on:
-            reasons.append(f"new {f.severity.label} finding {f.check} {f.operation}".rstrip())
+    reasons += [f"new {f.severity.label} finding {f.check} {f.operation}".rstrip() for f in block]
     if not reasons:
         accepted = len(findings) - len(new)
         reasons.append(
             f"gate score {gate_total} >= threshold {threshold}; no new finding at or above "
             f"{fail_on.label}" + (f" ({accepted} accepted)" if accepted else "")
         )
-        return Verdict(total, gate_total, grade(total), "pass", reasons)
-    return Verdict(total, gate_total, grade(total), "fail", reasons)
+        return Verdict(total, gate_total, grade(total), "pass", reasons, fingerprints)
+    return Verdict(total, gate_total, grade(total), "fail", reasons, fingerprints)
