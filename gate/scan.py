@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
+import pkgutil
 import threading
 import time
 import zlib
@@ -18,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import gate
 from gate import checks as checks_mod
 from gate.auth import users
 from gate.auth.identities import Identity, minted_identities, new_secret, service_env
@@ -134,6 +137,7 @@ def scan(
         # until the tables are seeded, so the overlap is invisible to the service.
         ddb = local.connect(cfg.dynamodb.endpoint) if cfg.dynamodb.endpoint else local.launch()
         run.stack.callback(ddb.stop)
+        _preload()
         box = Sandbox.create(root)  # after the JVM: it is the gate's, never killed as the service's
         run.stack.callback(box.close)
         notes += box.notes
@@ -205,6 +209,10 @@ def scan(
             errors += live.problems()
             calls = len(recorder.calls) if recorder else 0
             ph["detail"] = f"{ctx.prober.sent} requests, {calls} DynamoDB calls"
+    errors += [
+        f"the service changed the runner's {name} file (a workflow command injection); the gate restored it"
+        for name in box.tampered
+    ]
     sev = Severity.parse(opts.fail_on or cfg.gate.fail_on)
     threshold = opts.threshold if opts.threshold is not None else cfg.gate.threshold
     base_path = opts.baseline or (root / cfg.gate.baseline)
@@ -251,6 +259,13 @@ def _without_session_enders(cfg: Config, ops: list[openapi.Operation]) -> tuple[
         return op.path.rstrip("/").rsplit("/", 1)[-1].lower() in _LOGOUT_WORDS
 
     return [op for op in ops if not ends(op)], [op for op in ops if ends(op)]
+
+
+def _preload() -> None:
+    """Import every module of the gate before any code of the service runs: a module imported later could
+    be one the service rewrote on disk (where it runs as the gate's own user)."""
+    for mod in pkgutil.walk_packages(gate.__path__, "gate."):
+        importlib.import_module(mod.name)
 
 
 def _same_operation(ctx: ScanContext) -> Any:

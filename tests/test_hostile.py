@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
+
+from gate.target.sandbox import Sandbox
 
 from .conftest import APPS, scan_report
 
@@ -95,3 +98,31 @@ def test_a_daemon_the_service_double_forks_does_not_outlive_the_scan(tmp_path: P
         except OSError:
             continue  # gone
         pytest.fail(f"daemon {pid} still there after the scan (state {state})")
+
+
+def test_the_runner_file_commands_are_out_of_reach_and_restored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = tmp_path / "github-output"
+    output.write_text("before=1\n")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(output))
+    (tmp_path / "root").mkdir()
+    box = Sandbox.create(tmp_path / "root")
+    try:
+        attack = f"open({str(output)!r}, 'a').write('verdict=pass\\n')"
+        proc = subprocess.run(
+            box.argv(["/usr/bin/python3", "-c", attack]),
+            cwd=box.root,
+            env=box.env({}),
+            capture_output=True,
+            timeout=30,
+            **box.popen_kwargs(),
+        )
+        if box.uid is not None:  # a user of its own: the runner's file is not its to write
+            assert proc.returncode != 0 and b"PermissionError" in proc.stderr, proc.stderr
+        with output.open("a") as fh:  # what a service running as the gate's own user can do
+            fh.write("injected=1\n")
+    finally:
+        box.close()
+    assert output.read_text() == "before=1\n"  # whatever got in was taken out again, and said
+    assert box.tampered == ["GITHUB_OUTPUT"]

@@ -57,6 +57,8 @@ class Sandbox:
     # of its own where that folder is an empty tmpfs with only that entry bound in (below)
     reopen: tuple[str, str] | None = None
     _before: set[int] = field(default_factory=set)  # the gate's descendants before the sandbox (tests' servers)
+    _commands: dict[str, tuple[Path, bytes]] = field(default_factory=dict)  # the runner's file-command files
+    tampered: list[str] = field(default_factory=list)  # those the service changed (restored by close)
 
     @classmethod
     def create(cls, scan_root: Path) -> Sandbox:
@@ -80,6 +82,7 @@ class Sandbox:
             uid = gid = _free_uid()
         box = cls(base=base, root=base / "work", home=base / "home", uid=uid, gid=gid, notes=notes, reopen=reopen)
         box._before = descendants(os.getpid())
+        box._commands = _file_commands()
         try:
             box._populate(scan_root)
         except BaseException:
@@ -156,7 +159,38 @@ class Sandbox:
             kill_all(lambda table: {pid for pid, (_, owner) in table.items() if owner == uid})
         before, me = self._before, os.getpid()
         kill_all(lambda table: descendants(me, table) - before - _gate_owned(table, before))
+        for name, (path, content) in self._commands.items():  # nothing of the service runs any more
+            if _read(path) != content:
+                self.tampered.append(name)
+                path.write_bytes(content)
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+# The runner's file commands: a line appended to one sets a step output, an environment variable of later
+# steps (a SARIF upload holding security-events: write), PATH, or the job summary.
+_FILE_COMMANDS = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY", "GITHUB_STATE")
+_MAX_COMMAND_FILE = 16 << 20
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(_MAX_COMMAND_FILE + 1)
+    except OSError:
+        return None
+
+
+def _file_commands() -> dict[str, tuple[Path, bytes]]:
+    """What the runner's file-command files hold before the service starts. Another user cannot write them
+    (they are the runner's); where the service runs as the gate's own user, whatever it appended is taken
+    out again when it has stopped, and the scan says so."""
+    out = {}
+    for name in _FILE_COMMANDS:
+        value = os.environ.get(name)
+        content = _read(Path(value)) if value else None
+        if value and content is not None and len(content) <= _MAX_COMMAND_FILE:
+            out[name] = (Path(value), content)
+    return out
 
 
 def _gate_owned(table: dict[int, tuple[int, int]], before: set[int]) -> set[int]:
