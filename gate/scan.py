@@ -158,6 +158,7 @@ def scan(
         with _phase(run, console, "service started") as ph:
             svc = svc_future.result()
             spec = _operations(cfg, root, svc.instances[0].base_url)
+            notes += spec.notes
             ops = [op for op in spec.operations if _in_shard(op.id, opts.shard)]
             located = ops
             ops, enders = _without_session_enders(cfg, ops)
