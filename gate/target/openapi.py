@@ -13,11 +13,12 @@ from typing import Any
 import httpx
 import yaml
 
+from gate.config import ConfigError, read_regular_file
 from gate.errors import ScanError
-from gate.netutil import Answer, fetch
+from gate.netutil import Answer, decode, fetch
 
 METHODS = ("get", "post", "put", "patch", "delete")
-# The served document is read within these bounds: a path that streamed JSON forever grew the gate to
+# The document is read within these bounds: a path that streamed JSON forever grew the gate to
 # 3 GB in 15 s (issue 12). 8 MiB is far beyond any real API's document and parses well within memory.
 MAX_DOCUMENT = 8 << 20
 FETCH_SECONDS = 30.0
@@ -163,9 +164,9 @@ def load(location: str, root: Path, base_url: str | None) -> Spec:
     if not location.startswith("/") or (candidate.is_file() and not base_url):
         path = root / location
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ScanError(f"openapi: cannot read {path}: {exc.strerror}") from None
+            text = decode(read_regular_file(path, MAX_DOCUMENT, "openapi: names a file in the repository"), "utf-8")
+        except ConfigError as exc:
+            raise ScanError(f"openapi: {exc.problems[0]}") from None
         return parse(_decode(text, path.suffix in (".yml", ".yaml"), location), location)
     if base_url is None:
         raise ScanError("openapi: a URL path needs a running service")
