@@ -378,8 +378,9 @@ def _build(loader: _LineLoader, node: yaml.Node, path: list[str]) -> Any:
         return loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
     except yaml.constructor.ConstructorError as exc:
         raise _ValueError(path, _one_line(str(exc.problem), 120), node) from None
-    except (ValueError, KeyError, TypeError, OverflowError) as exc:
-        # PyYAML's own constructors fail this way: `!!float nope`, `!!bool maybe`, `2020-13-45`, a 5,000-digit int
+    except Exception as exc:
+        # PyYAML's scalar constructors fail in many ways: ValueError (`!!float nope`, `2020-13-45`, a 5,000-digit
+        # int), KeyError (`!!bool maybe`), IndexError (`!!float ''`), AttributeError (`!!timestamp ''`), ...
         tag = node.tag.rsplit(":", 1)[-1] if node.tag.startswith("tag:yaml.org,2002:") else node.tag
         raise _ValueError(path, f"not a valid {_one_line(tag, 40)} ({type(exc).__name__})", node) from None
 
@@ -413,14 +414,17 @@ def load_config(path: Path) -> Config:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError([f"{path}: not UTF-8 text (byte {exc.start + 1} cannot be decoded)"]) from None
-    loader = _LineLoader(text)
+    loader: _LineLoader | None = None
     try:
+        loader = _LineLoader(text)  # it refuses non-printable characters already
         root = loader.get_single_node()
         return parse_config(_build(loader, root, []) if root is not None else None, str(path))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
         raise ConfigError([f"{path}: YAML error at {where}: {exc.problem or exc.context}"]) from None
+    except yaml.reader.ReaderError as exc:
+        raise ConfigError([f"{path}: YAML error at character {exc.position + 1}: {exc.reason}"]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([f"{path}: YAML error: {exc}"]) from None
     except _ValueError as exc:
@@ -428,7 +432,8 @@ def load_config(path: Path) -> Config:
     except RecursionError:  # PyYAML composes nested nodes recursively, before MAX_DEPTH can be checked
         raise ConfigError([f"{path}: nested too deeply (more than {MAX_DEPTH} levels)"]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def config_schema() -> dict[str, Any]:
