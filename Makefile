@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test fuzz lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ demo: setup
 test: setup
 	scripts/install-test-tools
 	$(BIN)/python -m pytest
+
+## make fuzz: the config loader fuzzed far longer than `make test` does (only a ConfigError may come out).
+fuzz: $(STAMP)
+	AUTHGATE_FUZZ_EXAMPLES=20000 $(BIN)/python -m pytest -q tests/test_config_fuzz.py
 
 ## make lint: what CI's lint job runs (.github/workflows/ci.yml calls it); no Java or DynamoDB needed.
 lint: $(STAMP)

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gate.errors import internal_error, on_sigterm
+from gate.errors import Interrupted, handle_signals, internal_error
 from gate.findings import Severity
 from gate.publish import github
 from gate.publish.workflow import (
@@ -173,9 +172,12 @@ def main(env: Mapping[str, str] | None = None) -> int:
             message = f"authgate could not restart itself without the token in its environment: {exc}"
             print(command("error", message, title="authgate"), flush=True)
             return 2
-    signal.signal(signal.SIGTERM, on_sigterm)
+    handle_signals()
     try:
         return run({**os.environ, **_received_secrets()} if env is None else dict(env))
+    except Interrupted as exc:  # a cancelled job: everything started was stopped on the way out
+        print(command("error", f"authgate was interrupted by {exc.name}", title="authgate"), flush=True)
+        return exc.exit_code
     except Exception as exc:  # the last line of defence: fail closed, say why
         print(command("error", internal_error(exc), title="authgate"), flush=True)
         return 2

@@ -9,17 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gate import __version__
 from gate.config import ConfigError, config_schema, load_config
-from gate.errors import EXIT_ERROR, ScanError, internal_error, on_sigterm
+from gate.errors import EXIT_ERROR, Interrupted, ScanError, handle_signals, internal_error
 from gate.report import FORMATS, json_report, renderer, write
 from gate.report.console import Console
-from gate.runner import run_scan
+from gate.runner import config_name, error_result, run_scan, under_way
 from gate.verdict.merge import MergeError, merge
 from gate.verdict.result import ScanResult
 
@@ -127,14 +126,21 @@ def _options(args: argparse.Namespace, use_baseline: bool = True) -> Options:
     )
 
 
-def _write_all(args: argparse.Namespace, result: ScanResult, output: str) -> bool:
-    """Every requested output; False (after one line on stderr) when one cannot be written."""
+def _outputs(args: argparse.Namespace, output: str) -> list[tuple[str, str]]:
+    """Every requested output: (format, path)."""
+    out = [(args.format, output)]
+    if args.sarif:
+        out.append(("sarif", args.sarif))
+    if args.markdown:
+        out.append(("markdown", args.markdown))
+    return out
+
+
+def _write_all(outputs: list[tuple[str, str]], result: ScanResult) -> bool:
+    """Every output; False (after one line on stderr) when one cannot be written."""
     try:
-        write(args.format, result, output)
-        if args.sarif:
-            write("sarif", result, args.sarif)
-        if args.markdown:
-            write("markdown", result, args.markdown)
+        for fmt, path in outputs:
+            write(fmt, result, path)
     except OSError as exc:
         print(f"authgate: cannot write the report: {exc}", file=sys.stderr)
         return False
@@ -144,12 +150,28 @@ def _write_all(args: argparse.Namespace, result: ScanResult, output: str) -> boo
 def cmd_scan(args: argparse.Namespace) -> int:
     console = Console(quiet=args.quiet)
     output = args.output or DEFAULT_OUTPUT[args.format]
-    root, cfg_path = _config_path(args)
-    result = run_scan(root, cfg_path, _options(args, use_baseline=not args.no_baseline), args.target, console)
-    if not _write_all(args, result, output):
+    outputs = _outputs(args, output)
+    try:
+        root, cfg_path = _config_path(args)
+    except ConfigError as exc:
+        console.config_problems(exc.problems)
+        _write_all(outputs, error_result(args.target, "config: " + "; ".join(exc.problems)))
+        return EXIT_ERROR
+    # Before anything runs, the outputs stop saying what an earlier run decided (issue 12): a scan
+    # killed outright leaves "under way" behind; stdout has nothing stale to replace.
+    if not _write_all([(f, p) for f, p in outputs if p != "-"], under_way(args.target, config_name(root, cfg_path))):
+        return EXIT_ERROR
+    interrupted: Interrupted | None = None
+    try:
+        result = run_scan(root, cfg_path, _options(args, use_baseline=not args.no_baseline), args.target, console)
+    except Interrupted as exc:
+        if not isinstance(exc.result, ScanResult):
+            raise  # interrupted outside the scan: the outputs still say "under way"
+        result, interrupted = exc.result, exc
+    if not _write_all(outputs, result):
         return EXIT_ERROR
     console.result(result, None if output == "-" else output)  # an incomplete scan lists its reasons there
-    return result.verdict.exit_code
+    return interrupted.exit_code if interrupted else result.verdict.exit_code
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
@@ -248,7 +270,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    signal.signal(signal.SIGTERM, on_sigterm)
+    handle_signals()
     args = _parser().parse_args(argv)
     handlers = {
         "scan": cmd_scan,
@@ -267,9 +289,9 @@ def main(argv: list[str] | None = None) -> int:
     except ScanError as exc:
         print(f"authgate: {exc.message}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        print("authgate: interrupted", file=sys.stderr)
-        return 130
+    except Interrupted as exc:
+        print(f"authgate: interrupted by {exc.name}", file=sys.stderr)
+        return exc.exit_code
     except Exception as exc:  # the last line of defence: fail closed with one line
         print(f"authgate: {internal_error(exc)}", file=sys.stderr)
         return EXIT_ERROR

@@ -7,7 +7,10 @@ the CLI prints them and exits 2.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,8 +25,8 @@ class ConfigError(Exception):
     """The configuration cannot be used; `problems` holds one human line each."""
 
     def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+        self.problems = [_one_line(p, _PROBLEM) for p in problems]
+        super().__init__("\n".join(self.problems))
 
 
 class Strict(BaseModel):
@@ -292,25 +295,98 @@ class Config(Strict):
         return [n for n, i in self.identities.items() if not i.role]
 
 
+MAX_CONFIG_BYTES = 1 << 20  # far beyond any real config; a bigger file is refused before it is read
+MAX_DEPTH = 64  # nesting of mappings and lists; real configs use under 10
+_KEY_PART = 60  # characters of one key shown in a problem
+_PROBLEM = 300  # characters of one problem
+
+
+def _one_line(text: str, limit: int) -> str:
+    """`text` made safe for one line of output: control characters escaped, cut at `limit` characters
+    (a 100 KB key must not be echoed whole, a newline must not start a second line)."""
+    flat = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", text)
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def read_regular_file(path: Path, limit: int, what: str) -> bytes:
+    """The bytes of `path`, refused unless it is a regular file (not a symlink, FIFO or device) of at most
+    `limit` bytes: a `.authgate.yml` that was a symlink to /dev/zero exhausted memory (issue 12)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such file ({what})"]) from None
+    except OSError as exc:
+        reason = "a symbolic link (authgate reads only a regular file)" if exc.errno == errno.ELOOP else exc.strerror
+        raise ConfigError([f"{path}: cannot read: {reason}"]) from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError([f"{path}: not a regular file (authgate reads only a regular file)"])
+        data = fh.read(limit + 1)  # never more, whatever the size said (/proc files report 0)
+    if len(data) > limit:
+        raise ConfigError([f"{path}: larger than {limit >> 10} KiB: not read"])
+    return data
+
+
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys (a second `service:` silently winning is a trap)."""
+    """SafeLoader that refuses aliases: the YAML is only composed into nodes here; `_Builder` turns them
+    into values, naming the key path of any value it cannot read."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # an alias repeats a node without copying it: a 2.7 KB "billion laughs" in fixtures[].item grew
+        # past 4 GB once built and serialised (issue 12); a config has no use for them
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in .authgate.yml", event.start_mark
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
 
 
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+class _ValueError(Exception):
+    def __init__(self, path: list[str], problem: str, node: yaml.Node) -> None:
+        where = ".".join(_one_line(p, _KEY_PART) for p in path) or "(top level)"
+        mark = node.start_mark
+        super().__init__(f"{where}: {problem} (line {mark.line + 1}, column {mark.column + 1})")
+
+
+def _build(loader: _LineLoader, node: yaml.Node, path: list[str]) -> Any:
+    """Plain Python values from a composed node, bounded in depth; every problem names the key path
+    (`fixtures.0.item.n: not a valid float`)."""
+    if len(path) > MAX_DEPTH:
+        raise _ValueError([*path[:8], "…"], f"nested deeper than {MAX_DEPTH} levels", node)
+    if isinstance(node, yaml.MappingNode):
+        if node.tag != _MAP:
+            raise _ValueError(path, f"the tag {_one_line(node.tag, 40)} is not allowed on a mapping", node)
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _build(loader, key_node, path)
+            if isinstance(key, (list, dict)):  # unhashable: PyYAML's own check would be a TypeError here
+                raise _ValueError(path, "a key must be a plain value, not a list or mapping", key_node)
+            if key in out:
+                raise _ValueError(path, f"duplicate key {_one_line(repr(key), _KEY_PART)}", key_node)
+            out[key] = _build(loader, value_node, [*path, str(key)])
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != _SEQ:
+            raise _ValueError(path, f"the tag {_one_line(node.tag, 40)} is not allowed on a list", node)
+        return [_build(loader, item, [*path, str(i)]) for i, item in enumerate(node.value)]
+    try:
+        return loader.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+    except yaml.constructor.ConstructorError as exc:
+        raise _ValueError(path, _one_line(str(exc.problem), 120), node) from None
+    except Exception as exc:
+        # PyYAML's scalar constructors fail in many ways: ValueError (`!!float nope`, `2020-13-45`, a 5,000-digit
+        # int), KeyError (`!!bool maybe`), IndexError (`!!float ''`), AttributeError (`!!timestamp ''`), ...
+        tag = node.tag.rsplit(":", 1)[-1] if node.tag.startswith("tag:yaml.org,2002:") else node.tag
+        raise _ValueError(path, f"not a valid {_one_line(tag, 40)} ({type(exc).__name__})", node) from None
 
 
 def _format_error(err: dict[str, Any]) -> list[str]:
-    loc = ".".join(str(p) for p in err["loc"] if not str(p).startswith("function-"))
+    loc = ".".join(_one_line(str(p), _KEY_PART) for p in err["loc"] if not str(p).startswith("function-"))
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "value_error" and "; " in msg:
         return [m if ":" in m.split(" ")[0] else f"{loc}: {m}" for m in msg.split("; ")]
@@ -332,21 +408,32 @@ def parse_config(data: Any, source: str = ".authgate.yml") -> Config:
 
 
 def load_config(path: Path) -> Config:
+    """The config at `path`; any problem with it, whatever the file holds, is a ConfigError."""
+    data = read_regular_file(path, MAX_CONFIG_BYTES, "authgate reads .authgate.yml; --config names another")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: no such file (authgate reads .authgate.yml; --config names another)"]) from None
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{path}: not UTF-8 text (byte {exc.start + 1} cannot be decoded)"]) from None
+    loader: _LineLoader | None = None
     try:
-        data = yaml.load(text, Loader=_LineLoader)
+        loader = _LineLoader(text)  # it refuses non-printable characters already
+        root = loader.get_single_node()
+        return parse_config(_build(loader, root, []) if root is not None else None, str(path))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
         raise ConfigError([f"{path}: YAML error at {where}: {exc.problem or exc.context}"]) from None
+    except yaml.reader.ReaderError as exc:
+        raise ConfigError([f"{path}: YAML error at character {exc.position + 1}: {exc.reason}"]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([f"{path}: YAML error: {exc}"]) from None
-    return parse_config(data, str(path))
+    except _ValueError as exc:
+        raise ConfigError([str(exc)]) from None
+    except RecursionError:  # PyYAML composes nested nodes recursively, before MAX_DEPTH can be checked
+        raise ConfigError([f"{path}: nested too deeply (more than {MAX_DEPTH} levels)"]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
 
 
 def config_schema() -> dict[str, Any]:

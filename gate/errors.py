@@ -26,7 +26,32 @@ def internal_error(exc: BaseException) -> str:
     return f"internal error of authgate: {type(exc).__name__}: {exc} (AUTHGATE_DEBUG=1 shows the traceback)"
 
 
-def on_sigterm(signum: int, frame: object) -> None:
-    """SIGTERM (a cancelled job, Ctrl-C's cousin) becomes SystemExit, so every `finally` runs: no orphan
-    JVM or service."""
-    raise SystemExit(128 + signum)
+class Interrupted(BaseException):
+    """SIGTERM (a cancelled job) or SIGINT (Ctrl-C). A BaseException like KeyboardInterrupt, so no
+    `except Exception` swallows it and every `finally` runs: no orphan JVM or service. `gate.runner`
+    attaches the interrupted scan's error result as `result`, so the caller still writes its reports
+    (a report left from an earlier run must never say pass for this one: issue 12)."""
+
+    def __init__(self, signum: int) -> None:
+        import signal
+
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+        self.name = signal.Signals(signum).name
+        self.result: object = None
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+def on_signal(signum: int, frame: object) -> None:
+    """The handler of SIGTERM and SIGINT: unwind the scan (see Interrupted)."""
+    raise Interrupted(signum)
+
+
+def handle_signals() -> None:
+    import signal
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)

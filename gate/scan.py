@@ -138,7 +138,9 @@ def scan(
         ddb = local.connect(cfg.dynamodb.endpoint) if cfg.dynamodb.endpoint else local.launch()
         run.stack.callback(ddb.stop)
         _preload()
-        box = Sandbox.create(root)  # after the JVM: it is the gate's, never killed as the service's
+        box = Sandbox.create(
+            root, root / cfg.service.workdir
+        )  # after the JVM: it is the gate's, never killed as the service's
         run.stack.callback(box.close)
         notes += box.notes
         recorder: Recorder | None = None
@@ -166,6 +168,7 @@ def scan(
         with _phase(run, console, "service started") as ph:
             svc = svc_future.result()
             spec = _operations(cfg, root, svc.instances[0].base_url)
+            notes += spec.notes
             ops = [op for op in spec.operations if _in_shard(op.id, opts.shard)]
             located = ops
             ops, enders = _without_session_enders(cfg, ops)

@@ -11,6 +11,7 @@ The same request building and token extraction serve the checks that log in duri
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from typing import Any
@@ -20,10 +21,11 @@ import httpx
 from gate.auth.identities import Identity, attach_token
 from gate.config import Config, LoginConfig
 from gate.errors import ScanError
-from gate.target.probe import redact_text
+from gate.netutil import fetch
+from gate.target.probe import MAX_BODY, redact_text
 
 EXCERPT = 200
-TIMEOUT = 15.0
+TIMEOUT = 15.0  # seconds for one login exchange in all (connect, headers, body)
 
 
 class LoginError(Exception):
@@ -180,17 +182,24 @@ def login_all(cfg: Config, identities: dict[str, Identity], base_url: str) -> No
     todo = [i for i in identities.values() if not (cfg.auth.api_key and i.api_key)]
     for ident in todo:
         check_identity(cfg, ident)
-    with httpx.Client(base_url=base_url, timeout=TIMEOUT, follow_redirects=False) as client:
+    asyncio.run(_login_each(cfg, todo, base_url))
+
+
+async def _login_each(cfg: Config, todo: list[Identity], base_url: str) -> None:
+    lc = cfg.auth.login
+    assert lc is not None
+    async with httpx.AsyncClient(base_url=base_url, follow_redirects=False) as client:
         for ident in todo:
             assert ident.password is not None  # the config requires it with auth.login
             body = login_body(lc, email=ident.email, password=ident.password, sub=ident.sub, name=ident.name)
             kwargs = body_kwargs(lc, body)
             where = f"login as {ident.name}: {lc.method} {lc.path}"
+            if "json_body" in kwargs:
+                request = client.build_request(lc.method, lc.path, json=kwargs["json_body"])
+            else:
+                request = client.build_request(lc.method, lc.path, data=kwargs["data"])
             try:
-                if "json_body" in kwargs:
-                    resp = client.request(lc.method, lc.path, json=kwargs["json_body"])
-                else:
-                    resp = client.request(lc.method, lc.path, data=kwargs["data"])
+                resp = await fetch(client, request, seconds=TIMEOUT, max_bytes=MAX_BODY)
             except httpx.HTTPError as exc:
                 raise ScanError(f"{where} failed: {type(exc).__name__}: {exc}") from None
             try:

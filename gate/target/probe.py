@@ -8,7 +8,6 @@ to it. Retries are off: a probe is sent exactly once, so what the recorder saw i
 from __future__ import annotations
 
 import asyncio
-import codecs
 import contextlib
 import itertools
 import json
@@ -23,10 +22,14 @@ from gate.auth.identities import Identity
 from gate.dynamo.calls import DynamoCall
 from gate.dynamo.recorder import Recorder
 from gate.errors import ScanError
+from gate.netutil import decode, read_capped
 
 EXCERPT = 600
 MAX_REQUESTS = 20_000  # hard bound on one scan's probes
 MAX_BODY = 1 << 20  # bytes of a response kept; the rest is never read (a hostile service cannot fill memory)
+# One probe's whole exchange (connect, headers, body, the retry): httpx's timeout bounds each read only,
+# and a service dripping a byte every 2 s kept a scan running for minutes (issue 12).
+REQUEST_SECONDS = 20.0
 
 
 @dataclass(slots=True)
@@ -93,30 +96,6 @@ def redact_text(text: str | None, secrets: list[str], keep: int = 0) -> str:
     return out
 
 
-async def _bounded_text(resp: httpx.Response) -> str:
-    """The body as text, at most MAX_BODY bytes of it (a longer one is cut, marked, and never read further)."""
-    got = bytearray()
-    cut = False
-    async for chunk in resp.aiter_bytes():
-        got += chunk
-        if len(got) > MAX_BODY:
-            got, cut = got[:MAX_BODY], True
-            break
-    return _decode(bytes(got), resp.charset_encoding) + ("…[cut]" if cut else "")
-
-
-def _decode(body: bytes, charset: str | None) -> str:
-    """The body in the response's charset when that is a text encoding Python knows; else UTF-8 (none,
-    a made-up `utf8mb4`, or a codec that is not a text encoding at all, such as `base64`)."""
-    try:
-        info = codecs.lookup(charset or "utf-8")
-        if getattr(info, "_is_text_encoding", True):
-            return body.decode(info.name, "replace")
-    except (LookupError, UnicodeError):
-        pass
-    return body.decode("utf-8", "replace")
-
-
 class Prober:
     """Sends probes down lanes; lane i is service instance i behind recorder port i."""
 
@@ -146,6 +125,18 @@ class Prober:
 
     async def aclose(self) -> None:
         await self._client.aclose()
+
+    def _over_budget(self) -> ScanError:
+        return ScanError(
+            f"the checks ran past their time budget of {self.budget:g} s (gate.timeout) after {self.sent} "
+            "requests: is the service this slow?"
+        )
+
+    def _seconds_left(self) -> float:
+        """The probe's total deadline: its own bound, cut to what is left of the checks' budget."""
+        if self._deadline is None:
+            return REQUEST_SECONDS
+        return max(0.0, min(REQUEST_SECONDS, self._deadline - time.monotonic()))
 
     @contextlib.asynccontextmanager
     async def exclusive(self) -> AsyncIterator[int]:
@@ -177,10 +168,7 @@ class Prober:
         if self.sent >= MAX_REQUESTS:
             raise ScanError(f"the scan reached its bound of {MAX_REQUESTS} requests")
         if self._deadline is not None and time.monotonic() > self._deadline:
-            raise ScanError(
-                f"the checks ran past their time budget of {self.budget:g} s (gate.timeout) after {self.sent} "
-                "requests: is the service this slow?"
-            )
+            raise self._over_budget()
         self.sent += 1
         args = (method, path, identity, headers, json_body, data, params, cookies, label, use_identity_auth)
         if lane is not None:
@@ -253,32 +241,52 @@ class Prober:
         if self.recorder is not None:
             self.recorder.begin(lane, pid)
         t0 = time.perf_counter()
+        seconds = self._seconds_left()
         try:
-            for attempt in (1, 2):
-                try:
-                    request = self._client.build_request(
-                        method.upper(), self.base_urls[lane] + path, headers=hdrs, content=content, params=params
-                    )
-                    resp = await self._client.send(request, stream=True)
-                except (httpx.RemoteProtocolError, httpx.ReadError):
-                    # uvicorn closes a kept-alive connection after a 500; a probe sent on it in that moment
-                    # never reached the service (the recorder saw nothing), so it is sent again, once
-                    alive = self.alive is None or self.alive(lane)
-                    if attempt == 1 and alive and not (self.recorder and self.recorder.calls_of(pid)):
-                        continue
-                    raise
-                try:
-                    ex.status = resp.status_code
-                    ex.response_headers = {k.lower(): v for k, v in resp.headers.items()}
-                    ex.text = await _bounded_text(resp)
-                finally:
-                    await resp.aclose()
-                break
+            async with asyncio.timeout(seconds):
+                await self._exchange(ex, pid, method, lane, path, hdrs, content, params)
         except httpx.HTTPError as exc:
             ex.error = f"{type(exc).__name__}: {exc}"
+        except TimeoutError:
+            ex.error = f"no complete answer within {seconds:.1f} s"
         finally:
             ex.elapsed_ms = (time.perf_counter() - t0) * 1000
             if self.recorder is not None:
                 ex.calls = self.recorder.end(lane, pid)
         self.exchanges.append(ex)
+        if ex.error and self._deadline is not None and time.monotonic() >= self._deadline:
+            raise self._over_budget()  # gate.timeout is a hard bound: the probe in flight ends the checks
         return ex
+
+    async def _exchange(
+        self,
+        ex: Exchange,
+        pid: int,
+        method: str,
+        lane: int,
+        path: str,
+        hdrs: dict[str, str],
+        content: bytes | None,
+        params: dict[str, str] | None,
+    ) -> None:
+        for attempt in (1, 2):
+            try:
+                request = self._client.build_request(
+                    method.upper(), self.base_urls[lane] + path, headers=hdrs, content=content, params=params
+                )
+                resp = await self._client.send(request, stream=True)
+            except (httpx.RemoteProtocolError, httpx.ReadError):
+                # uvicorn closes a kept-alive connection after a 500; a probe sent on it in that moment
+                # never reached the service (the recorder saw nothing), so it is sent again, once
+                alive = self.alive is None or self.alive(lane)
+                if attempt == 1 and alive and not (self.recorder and self.recorder.calls_of(pid)):
+                    continue
+                raise
+            try:
+                ex.status = resp.status_code
+                ex.response_headers = {k.lower(): v for k, v in resp.headers.items()}
+                body, cut = await read_capped(resp, MAX_BODY)
+                ex.text = decode(body, resp.charset_encoding) + ("…[cut]" if cut else "")
+            finally:
+                await resp.aclose()
+            return

@@ -491,4 +491,4 @@ def attach(spec: Spec, workdir: Path, root: Path) -> Spec:
     for op in spec.operations:
         r = index.get((op.method, match_key(op.path)))
         ops.append(replace(op, file=r.file, line=r.line) if r and op.file is None else op)
-    return Spec(operations=ops, source=spec.source)
+    return Spec(operations=ops, source=spec.source, notes=spec.notes)

@@ -56,12 +56,16 @@ class Sandbox:
     # (closed folder, the one entry of it the interpreter lives in): the service starts in a mount namespace
     # of its own where that folder is an empty tmpfs with only that entry bound in (below)
     reopen: tuple[str, str] | None = None
+    scan_root: Path | None = None
+    outside: Path | None = None  # the service's workdir when it lies outside the scan root (copied on its own)
     _before: set[int] = field(default_factory=set)  # the gate's descendants before the sandbox (tests' servers)
     _commands: dict[str, tuple[Path, bytes]] = field(default_factory=dict)  # the runner's file-command files
     tampered: list[str] = field(default_factory=list)  # those the service changed (restored by close)
 
     @classmethod
-    def create(cls, scan_root: Path) -> Sandbox:
+    def create(cls, scan_root: Path, workdir: Path | None = None) -> Sandbox:
+        """A sandbox holding a copy of `scan_root`, and of the service's `workdir` too when that lies
+        outside it (an absolute `service.workdir`)."""
         notes = harden_gate()
         base = Path(tempfile.mkdtemp(prefix="authgate-sbx-"))
         uid = gid = None
@@ -81,29 +85,36 @@ class Sandbox:
         else:
             uid = gid = _free_uid()
         box = cls(base=base, root=base / "work", home=base / "home", uid=uid, gid=gid, notes=notes, reopen=reopen)
+        box.scan_root = scan_root.resolve()
         box._before = descendants(os.getpid())
         box._commands = _file_commands()
         try:
-            box._populate(scan_root)
+            box._populate(scan_root, box.root)
+            if workdir is not None and not workdir.resolve().is_relative_to(box.scan_root):
+                box.outside = workdir.resolve()
+                box._populate(box.outside, base / "workdir")
         except BaseException:
             box.close()
             raise
         return box
 
-    def _populate(self, scan_root: Path) -> None:
-        size = _tree_size(scan_root, MAX_COPY_BYTES)
+    def _populate(self, source: Path, copy: Path) -> None:
+        size = _tree_size(source, MAX_COPY_BYTES)
         if size > MAX_COPY_BYTES:
-            raise ScanError(f"the scan root is larger than {MAX_COPY_BYTES >> 20} MiB (virtualenvs aside): not copied")
-        shutil.copytree(scan_root, self.root, symlinks=True, ignore=_ignore_and_link_venvs(scan_root, self.root))
-        (self.home / "tmp").mkdir(parents=True)
+            raise ScanError(f"{source} is larger than {MAX_COPY_BYTES >> 20} MiB (virtualenvs aside): not copied")
+        shutil.copytree(source, copy, symlinks=True, ignore=_ignore_and_link_venvs(source, copy))
+        (self.home / "tmp").mkdir(parents=True, exist_ok=True)
         os.chmod(self.base, 0o711)
         if self.uid is not None:
-            for top in (self.root, self.home):
+            for top in (copy, self.home):
                 _chown_tree(top, self.uid, self.gid if self.gid is not None else self.uid)
 
     def workdir(self, scan_root: Path, workdir: Path) -> Path:
-        """Where `workdir` (a folder under the scan root) is in the copy."""
-        return self.root / workdir.resolve().relative_to(scan_root.resolve())
+        """Where `workdir` is in the sandbox's copies."""
+        workdir = workdir.resolve()
+        if self.outside is not None and workdir.is_relative_to(self.outside):
+            return self.base / "workdir" / workdir.relative_to(self.outside)
+        return self.root / workdir.relative_to(scan_root.resolve())
 
     def env(self, extra: dict[str, str]) -> dict[str, str]:
         """The whole environment of what runs in the sandbox: built up, never copied down from the gate's."""

@@ -7,6 +7,7 @@ built from scratch) with the DynamoDB endpoint of its recorder lane, never Dynam
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 import shutil
 import subprocess
@@ -102,10 +103,17 @@ def run_install(cfg: Config, workdir: Path, env: dict[str, str], box: Sandbox, t
 
 
 def _wait_ready(inst: Instance, ready_path: str, timeout: float, abort: threading.Event | None = None) -> None:
+    asyncio.run(_poll_ready(inst, ready_path, timeout, abort))
+
+
+async def _poll_ready(inst: Instance, ready_path: str, timeout: float, abort: threading.Event | None) -> None:
+    """Poll until `ready_path` answers below 500. Only the status line and headers are read, each poll
+    within at most a second and the whole wait within `timeout`: a `ready` route that drips its answer
+    (or its headers) cannot hold the start past service.startup_timeout (issue 12)."""
     deadline = time.monotonic() + timeout
     url = inst.base_url + ready_path
-    with httpx.Client(timeout=1.0) as client:
-        while time.monotonic() < deadline:
+    async with httpx.AsyncClient() as client:
+        while (left := deadline - time.monotonic()) > 0:
             if abort is not None and abort.is_set():
                 raise ScanError("the service start was abandoned (another part of the scan failed)")
             if inst.proc is not None and inst.proc.poll() is not None:
@@ -114,11 +122,13 @@ def _wait_ready(inst: Instance, ready_path: str, timeout: float, abort: threadin
                     inst.log_lines()[-LOG_TAIL:],
                 )
             try:
-                if client.get(url).status_code < 500:
-                    return
-            except httpx.HTTPError:
+                async with asyncio.timeout(min(1.0, left)):
+                    async with client.stream("GET", url) as resp:
+                        if resp.status_code < 500:
+                            return
+            except (httpx.HTTPError, TimeoutError):
                 pass
-            time.sleep(0.05)
+            await asyncio.sleep(0.05)
     raise ScanError(f"the service did not answer {ready_path} within {timeout:.0f} s", inst.log_lines()[-LOG_TAIL:])
 
 
