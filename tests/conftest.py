@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from gate.dynamo import local
+from gate.target.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -25,6 +27,16 @@ def _isolate(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key == "CI" or key.startswith(("GITHUB_", "INPUT_", "RUNNER_")):
             monkeypatch.delenv(key, raising=False)
+
+
+@contextlib.contextmanager
+def sandbox(root: Path, workdir: Path | None = None) -> Iterator[Sandbox]:
+    """The sandbox a scan runs the service's code in (its own user, a copy of `root`), closed afterwards."""
+    box = Sandbox.create(root, workdir)
+    try:
+        yield box
+    finally:
+        box.close()
 
 
 @pytest.fixture(scope="session")

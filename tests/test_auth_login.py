@@ -18,7 +18,7 @@ from gate.auth.login import login_all
 from gate.config import Config, parse_config
 from gate.errors import ScanError
 from gate.target import service
-from tests.conftest import APPS, run_cli
+from tests.conftest import APPS, run_cli, sandbox
 
 BASE: dict[str, Any] = {
     "version": 1,
@@ -41,11 +41,12 @@ def _cfg(login: dict[str, Any], **identities: dict[str, Any]) -> Config:
 @pytest.fixture(scope="module")
 def lab() -> Iterator[str]:
     cfg = _cfg({"path": "/login"})
-    svc = service.start(cfg, APPS, ["http://127.0.0.1:9"], {})
-    try:
-        yield svc.instances[0].base_url
-    finally:
-        svc.stop()
+    with sandbox(APPS) as box:
+        svc = service.start(cfg, APPS, ["http://127.0.0.1:9"], {}, box)
+        try:
+            yield svc.instances[0].base_url
+        finally:
+            svc.stop()
 
 
 def _login(cfg: Config, base_url: str) -> dict[str, Identity]:

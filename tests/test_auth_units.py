@@ -19,6 +19,7 @@ from gate.dynamo import fixtures, local, snapshot, tables
 from gate.dynamo.client import dynamodb_client
 from gate.errors import ScanError
 from gate.target.probe import Exchange
+from tests.conftest import sandbox
 
 BASE: dict[str, Any] = {
     "version": 1,
@@ -181,20 +182,21 @@ def test_the_services_own_hashing_runs_in_a_subprocess(tmp_path: Path) -> None:
     root = _hasher(tmp_path)
     for how in ({"callable": "hashing:h"}, {"command": "python hashing.py"}):
         cfg = parse_config({**BASE, "auth": {"users": {"table": "people"}, "password_hash": how}})
-        assert users.hash_passwords(cfg, root, ["abc", "Pw-1"], users.hash_env(cfg, "s")) == ["H:cba", "H:1-wP"]
+        with sandbox(root) as box:
+            assert users.hash_passwords(cfg, box, root, ["abc", "Pw-1"], "s") == ["H:cba", "H:1-wP"]
     assert "hashing" not in __import__("sys").modules  # never imported into the gate
 
 
 def test_hashing_failures_are_scan_errors(tmp_path: Path) -> None:
     root = _hasher(tmp_path)
     cfg = parse_config({**BASE, "auth": {"users": {"table": "people"}, "password_hash": {"callable": "hashing:nope"}}})
-    with pytest.raises(ScanError) as exc:
-        users.hash_passwords(cfg, root, ["x"], users.hash_env(cfg, "s"))
+    with sandbox(root) as box, pytest.raises(ScanError) as exc:
+        users.hash_passwords(cfg, box, root, ["x"], "s")
     assert exc.value.message == "auth.password_hash: hashing:nope exited with code 1"
     assert any("AttributeError" in line for line in exc.value.details)
     cfg = parse_config({**BASE, "auth": {"users": {"table": "people"}, "password_hash": {"command": "no-such-cmd"}}})
-    with pytest.raises(ScanError, match="command not found: no-such-cmd"):
-        users.hash_passwords(cfg, root, ["x"], users.hash_env(cfg, "s"))
+    with sandbox(root) as box, pytest.raises(ScanError, match="command not found: no-such-cmd"):
+        users.hash_passwords(cfg, box, root, ["x"], "s")
 
 
 def test_seeding_writes_hashes_and_accounts_without_touching_other_records(
@@ -212,7 +214,9 @@ def test_seeding_writes_hashes_and_accounts_without_touching_other_records(
     tabs = list(cfg.dynamodb.tables)
     tables.create_tables(client, tabs)
     owned = fixtures.write_fixtures(client, tabs, cfg.fixtures)
-    owned, seeded = users.seed(cfg, _hasher(tmp_path), client, tabs, owned, snapshot.take(client, tabs), "s")
+    root = _hasher(tmp_path)
+    with sandbox(root) as box:
+        owned, seeded = users.seed(cfg, box, root, client, tabs, owned, snapshot.take(client, tabs), "s")
     rows = seeded["people_seed"]
     assert rows[("u-1",)]["password_hash"] == "H:1-ssap-ecilA" and rows[("u-1",)]["name"] == "Alice A"
     assert owned[0].item["password_hash"] == "H:1-ssap-ecilA"

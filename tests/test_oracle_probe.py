@@ -7,6 +7,7 @@ import asyncio
 from gate.config import parse_config
 from gate.target import service
 from gate.target.probe import Prober
+from gate.target.sandbox import Sandbox
 from tests.conftest import APPS
 
 
@@ -18,7 +19,8 @@ def test_probes_after_unhandled_500s_are_never_lost() -> None:
             "identities": {"alice": {"sub": "alice"}, "bob": {"sub": "bob"}},
         }
     )
-    svc = service.start(cfg, APPS, ["http://127.0.0.1:9"], {})
+    box = Sandbox.create(APPS)
+    svc = service.start(cfg, APPS, ["http://127.0.0.1:9"], {}, box)
     try:
 
         async def go() -> list[tuple[str, int, str | None]]:
@@ -36,4 +38,5 @@ def test_probes_after_unhandled_500s_are_never_lost() -> None:
         results = asyncio.run(go())
     finally:
         svc.stop()
+        box.close()
     assert [r for r in results if r[1] != {"/boom": 500, "/ok": 200}[r[0]]] == []

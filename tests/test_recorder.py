@@ -11,6 +11,7 @@ from gate.dynamo.client import dynamodb_client
 from gate.dynamo.recorder import Recorder
 from gate.target import service
 from gate.target.probe import Prober
+from gate.target.sandbox import Sandbox
 from tests.conftest import EXAMPLES
 
 CFG = {
@@ -44,7 +45,8 @@ def test_fifty_parallel_probes_from_two_identities_are_attributed_exactly(dynamo
     fixtures.write_fixtures(client, cfg.dynamodb.tables, cfg.fixtures)
     rec = Recorder(dynamo.endpoint, lanes=2)
     endpoints = rec.start()
-    svc = service.start(cfg, EXAMPLES / "profiles-fastapi", endpoints, {"JWT_SECRET": "k" * 40})
+    box = Sandbox.create(EXAMPLES / "profiles-fastapi")
+    svc = service.start(cfg, EXAMPLES / "profiles-fastapi", endpoints, {"JWT_SECRET": "k" * 40}, box)
     idents = minted_identities(cfg, "k" * 40)
     try:
 
@@ -63,6 +65,7 @@ def test_fifty_parallel_probes_from_two_identities_are_attributed_exactly(dynamo
         exchanges = asyncio.run(go())
     finally:
         svc.stop()
+        box.close()
         rec.stop()
     assert len(exchanges) == 50
     assert {ex.lane for ex in exchanges} == {0, 1}  # both lanes carried probes

@@ -12,9 +12,10 @@ import httpx
 import pytest
 
 from gate.config import parse_config
+from gate.dynamo.credentials import GATE, SERVICE
 from gate.errors import ScanError
 from gate.target import service
-from tests.conftest import APPS, EXAMPLES, run_cli
+from tests.conftest import APPS, EXAMPLES, run_cli, sandbox
 
 
 def _cfg(app: str, **service_extra: object) -> object:
@@ -37,21 +38,23 @@ def test_service_sees_only_the_environment_the_gate_builds(monkeypatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "runner-real-secret")
     monkeypatch.setenv("SOME_RUNNER_SECRET", "s3cr3t")
     cfg = _cfg("envdump", env={"PROFILES_TABLE": "profiles"})
-    svc = service.start(cfg, APPS, ["http://127.0.0.1:9"], {"JWT_SECRET": "the-scan-secret"})
-    try:
-        env = httpx.get(svc.instances[0].base_url + "/env").json()
-    finally:
-        logs = svc.tmpdir
-        svc.stop()
+    with sandbox(APPS) as box:
+        svc = service.start(cfg, APPS, ["http://127.0.0.1:9"], {"JWT_SECRET": "the-scan-secret"}, box)
+        try:
+            env = httpx.get(svc.instances[0].base_url + "/env").json()
+        finally:
+            logs = svc.tmpdir
+            svc.stop()
     assert logs is not None and not logs.exists()  # the instances' log folder goes with them
     assert "GITHUB_TOKEN" not in env and "SOME_RUNNER_SECRET" not in env
     assert "ghs_fake_token_must_not_leak" not in str(env) and "runner-real-secret" not in str(env)
     assert env["AWS_ENDPOINT_URL_DYNAMODB"] == "http://127.0.0.1:9"
-    assert env["AWS_SECRET_ACCESS_KEY"] == "authgate"
+    assert env["AWS_SECRET_ACCESS_KEY"] == SERVICE.secret_access_key != GATE.secret_access_key
     assert env["JWT_SECRET"] == "the-scan-secret" and env["PROFILES_TABLE"] == "profiles"
     allowed = {
         "PATH",
         "HOME",
+        "TMPDIR",
         "LANG",
         "PYTHONUNBUFFERED",
         "PYTHONDONTWRITEBYTECODE",
@@ -73,7 +76,8 @@ def test_service_sees_only_the_environment_the_gate_builds(monkeypatch) -> None:
 def test_startup_failure_shows_the_last_log_lines() -> None:
     cfg = _cfg("crash")
     try:
-        service.start(cfg, APPS, ["http://127.0.0.1:9"], {})
+        with sandbox(APPS) as box:
+            service.start(cfg, APPS, ["http://127.0.0.1:9"], {}, box)
     except ScanError as exc:
         assert "exited with code" in exc.message
         assert any("PROFILES_TABLE is not set" in line for line in exc.details)

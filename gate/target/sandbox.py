@@ -36,7 +36,7 @@ from typing import Any
 
 from gate.dynamo.credentials import SERVICE
 from gate.errors import ScanError
-from gate.proc import descendants, harden_gate, kill_all
+from gate.proc import NotFound, descendants, harden_gate, kill_all
 
 # Environment variables of the runner that never reach the service, whatever service.env says.
 _NEVER = ("GITHUB_", "RUNNER_", "ACTIONS_", "INPUT_", "AUTHGATE_")
@@ -141,17 +141,19 @@ class Sandbox:
         service first enters a mount namespace of its own, where that folder is an empty tmpfs with only the
         interpreter's entry bound back in (so the rest of root's home is not even visible), then drops to the
         sandbox's user (util-linux `unshare` and `setpriv`)."""
+        if "/" not in argv[0] and shutil.which(argv[0], path=self.env({})["PATH"]) is None:
+            raise NotFound(argv[0])  # said before any wrapper runs: `command not found`, not an exit code
         if self.reopen is None or self.uid is None:
             return argv
         closed, entry = self.reopen
-        keep = str(self.base / "keep")
         script = (
-            'set -e; mount --make-rprivate /; mkdir -p "$K"; mount --bind "$C/$E" "$K"; '
-            'mount -t tmpfs -o mode=0755 authgate "$C"; mkdir -p "$C/$E"; mount --bind "$K" "$C/$E"; '
-            'exec setpriv --reuid="$U" --regid="$U" --clear-groups -- "$@"'
+            'set -e; k="$1" c="$2" e="$3" u="$4"; shift 4; mount --make-rprivate /; mkdir -p "$k"; '
+            'mount --bind "$c/$e" "$k"; mount -t tmpfs -o mode=0755 authgate "$c"; mkdir -p "$c/$e"; '
+            'mount --bind "$k" "$c/$e"; exec setpriv --reuid="$u" --regid="$u" --clear-groups -- env -u PWD "$@"'
         )
-        env = f"K={keep} C={closed} E={entry} U={self.uid}"
-        return ["unshare", "--mount", "--", "env", *env.split(), "sh", "-c", script, "authgate-sandbox", *argv]
+        keep = str(self.base / "keep")
+        wrapper = ["unshare", "--mount", "--", "sh", "-c", script, "authgate-sandbox"]
+        return [*wrapper, keep, closed, entry, str(self.uid), *argv]  # sh's $1..$4, then the command
 
     def popen_kwargs(self) -> dict[str, Any]:
         """What `subprocess.Popen` needs to start a process in the sandbox: its own session and user (given

@@ -143,7 +143,7 @@ def _popen(argv: list[str], cwd: Path, env: dict[str, str], log: IO[bytes], box:
             stderr=subprocess.STDOUT,
             **box.popen_kwargs(),
         )
-    except FileNotFoundError:
+    except (FileNotFoundError, NotFound):
         raise ScanError(f"service.command: command not found: {argv[0]}") from None
     except PermissionError:
         raise ScanError(f"service.command: not executable: {argv[0]}") from None
