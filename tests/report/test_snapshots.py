@@ -12,7 +12,7 @@ same in repeated scans.
 
 To regenerate after a deliberate change, review the diff, and commit it:
 
-    AUTHGATE_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/test_snapshots.py
+    AUTHGATE_UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/report/test_snapshots.py
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import pytest
 
 from tests.conftest import ROOT, Scan
 
-SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+SNAPSHOTS = ROOT / "tests" / "snapshots"
 UPDATE = os.environ.get("AUTHGATE_UPDATE_SNAPSHOTS") == "1"
 
 # (pattern, replacement), applied in order to every output
