@@ -1,4 +1,4 @@
-"""The docs name every check id the registry has and nothing it does not have, and only files that exist."""
+"""The docs against the code: every registered check id and nothing else, only files that exist, every module."""
 
 from __future__ import annotations
 
@@ -44,10 +44,24 @@ def test_named_paths_are_repository_paths() -> None:
     assert named_paths(text) == ["gate/checks/<family>.py", "examples/workflows/"]
 
 
-@pytest.mark.parametrize("doc", ["README.md"])
+@pytest.mark.parametrize("doc", ["README.md", "ARCHITECTURE.md"])
 def test_docs_name_only_files_that_exist(doc: str) -> None:
     """A doc that names files that no longer exist is worse than none (zizmor's development.md)."""
     names = named_paths((ROOT / doc).read_text())
     # `<family>` stands for any name: the pattern must match at least one file
     missing = [n for n in names if not any(ROOT.glob(re.sub(r"<[^>]+>", "*", n.rstrip("/"))))]
     assert names and not missing, f"{doc} names files that do not exist: {missing}"
+
+
+def test_architecture_lists_every_module_once_with_what_it_is_for() -> None:
+    """ARCHITECTURE.md's module list is the tree: a new module is documented, a removed one is dropped."""
+    text = (ROOT / "ARCHITECTURE.md").read_text()
+    listed = re.findall(r"^- `(gate/[\w/]+\.py)`: (.*)$", text, re.M)
+    names = [name for name, _ in listed]
+    tree = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "gate").rglob("*.py"))
+    assert sorted(names) == tree, {
+        "undocumented": sorted(set(tree) - set(names)),
+        "gone": sorted(set(names) - set(tree)),
+    }
+    assert len(names) == len(set(names)), [n for n in names if names.count(n) > 1]
+    assert all(what.strip() for _, what in listed)
