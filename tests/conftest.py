@@ -40,6 +40,9 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
     base["NO_COLOR"] = "1"
+    # run from another folder (`cwd`), `-m gate.cli` would import whichever gate the virtualenv installed
+    # (an editable install may point at another checkout): the CLI under test is this checkout's
+    base["PYTHONPATH"] = str(ROOT)
     base.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "gate.cli", *args],
