@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -51,6 +52,9 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "INPUT_"))}
     base["NO_COLOR"] = "1"
+    # run from another folder (`cwd`), `-m gate.cli` would import whichever gate the virtualenv installed
+    # (an editable install may point at another checkout): the CLI under test is this checkout's
+    base["PYTHONPATH"] = str(ROOT)
     base.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "gate.cli", *args],
@@ -71,11 +75,30 @@ def scan_report(
     return p, report
 
 
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """One `authgate scan` run: its exit code, JSON report, console output and the other formats it wrote."""
+
+    code: int
+    report: dict
+    console: str
+    markdown: str  # `--markdown`
+    sarif: str  # `--sarif`
+    workdir: Path  # where the outputs were written (the console names the report's path in it)
+
+
 @pytest.fixture(scope="session")
-def vulnerable_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict, str]:
-    """One scan of the vulnerable example shared by the tests that read its report."""
-    p, rep = scan_report(EXAMPLES / "profiles-fastapi", tmp_path_factory.mktemp("vuln"))
-    return p.returncode, rep, p.stdout + p.stderr
+def vulnerable_scan(tmp_path_factory: pytest.TempPathFactory) -> Scan:
+    """One scan of the vulnerable example, shared by the tests that read its report or its other outputs."""
+    work = tmp_path_factory.mktemp("vuln")
+    md, sarif = work / "report.md", work / "report.sarif"
+    p, rep = scan_report(EXAMPLES / "profiles-fastapi", work, "--markdown", str(md), "--sarif", str(sarif))
+    return Scan(p.returncode, rep, p.stdout + p.stderr, md.read_text(), sarif.read_text(), work)
+
+
+@pytest.fixture(scope="session")
+def vulnerable_report(vulnerable_scan: Scan) -> tuple[int, dict, str]:
+    return vulnerable_scan.code, vulnerable_scan.report, vulnerable_scan.console
 
 
 @pytest.fixture(scope="session")

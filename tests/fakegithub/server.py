@@ -2,7 +2,8 @@
 
 It serves the endpoints the gate calls (GET /user, issue comments, check runs, pulls), builds its
 answers from the examples in GitHub's REST description, paginates with `Link` headers, and
-validates each request and each of its own answers against that description (`problems`).
+validates each request and each of its own answers against that description (`problems`); a request
+the description does not allow answers 422, as GitHub does.
 
 Knobs for the unhappy paths: `installation_token` (GET /user answers 403, as for an Actions
 token), `read_only` (every write answers 403 "Resource not accessible by integration", as for a
@@ -222,6 +223,8 @@ class FakeGitHub:
         write = call.method in ("POST", "PATCH", "PUT", "DELETE")
         if write and self.read_only:
             return 403, {"message": FORBIDDEN, "documentation_url": DOCS, "status": "403"}, {}
+        if call.request_problem:  # GitHub refuses a request its description does not allow, after auth
+            return 422, {"message": "Invalid request.", "documentation_url": DOCS, "status": "422"}, {}
         repo = re.escape(self.repo)
         p = call.path
         if p == "/user" and call.method == "GET":

@@ -1,43 +1,16 @@
-"""The jwt family and the authn header variants, against tests/apps/jwt_lab.py (one flaw per route).
+"""The jwt family: each forgery against tests/apps/jwt_lab.py (one flaw per route), and on the vulnerable example.
 
-One scan of the lab (RS256, tokens minted by the gate) is shared by the tests of this module.
+One scan of the lab (RS256, tokens minted by the gate) is shared with tests/checks/test_authn.py.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import yaml
 
-from tests.conftest import APPS, scan_report
-
-LAB = {
-    "version": 1,
-    "service": {
-        "command": "uvicorn jwt_lab:app --host 127.0.0.1 --port {port} --log-level warning",
-        "workdir": str(APPS),
-    },
-    "dynamodb": {"tables": [{"name": "items", "key": {"owner": "S", "id": "S"}}]},
-    "auth": {"jwt": {"algorithm": "RS256", "public_key_env": "JWT_PUBLIC_KEY"}},
-    "identities": {"alice": {"sub": "alice"}, "bob": {"sub": "bob"}},
-    "fixtures": [
-        {"table": "items", "owner": "alice", "item": {"owner": "alice", "id": "a-1", "note": "alice's lab note"}},
-        {"table": "items", "owner": "bob", "item": {"owner": "bob", "id": "b-1", "note": "bob's lab note"}},
-    ],
-}
-
-
-@pytest.fixture(scope="module")
-def lab_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict, str]:
-    root = tmp_path_factory.mktemp("jwt-lab")
-    (root / ".authgate.yml").write_text(yaml.safe_dump(LAB, sort_keys=False))
-    p, rep = scan_report(root, root)
-    return p.returncode, rep, p.stdout + p.stderr
-
-
-def _found(report: dict, family: str) -> set[tuple[str, str]]:
-    return {(f["check"], f["route"]) for f in report["findings"] if f["family"] == family}
+from tests.checks.conftest import LAB, _found, _one
+from tests.conftest import scan_report
 
 
 def test_each_forgery_is_found_on_the_route_that_accepts_it(lab_report: tuple[int, dict, str]) -> None:
@@ -57,17 +30,6 @@ def test_each_forgery_is_found_on_the_route_that_accepts_it(lab_report: tuple[in
         ("jwt.nbf-ignored", "/lab/nbf"),
         ("jwt.no-exp", "/lab/noexp"),
     }
-
-
-def test_malformed_headers_are_found_on_the_route_that_accepts_them(lab_report: tuple[int, dict, str]) -> None:
-    _, report, _ = lab_report
-    assert _found(report, "authn") == {
-        ("authn.empty-bearer", "/hdr/empty-bearer"),
-        ("authn.lowercase-scheme", "/hdr/lowercase"),
-        ("authn.wrong-scheme", "/hdr/scheme"),
-        ("authn.token-in-query", "/hdr/query"),
-    }
-    assert not any(f["route"] == "/lab/strict" for f in report["findings"])
 
 
 def test_a_forgery_is_proven_by_the_dynamodb_read_it_caused(lab_report: tuple[int, dict, str]) -> None:
@@ -111,14 +73,6 @@ def test_expiry_forgeries_are_signed_with_the_gates_key_after_a_control(lab_repo
     assert any("signed with the key the gate handed the service" in n for n in f["evidence"]["notes"])
 
 
-def test_token_in_query_is_the_real_token_redacted(lab_report: tuple[int, dict, str]) -> None:
-    _, report, _ = lab_report
-    f = next(f for f in report["findings"] if f["check"] == "authn.token-in-query")
-    assert f["parameter"] == "access_token" and f["identity"] == "alice"
-    assert f["evidence"]["request"]["path"].startswith("/hdr/query?access_token=")
-    assert "…[redacted]" in f["evidence"]["request"]["path"]
-
-
 def test_lab_config_round_trips(tmp_path: Path) -> None:
     from gate.config import parse_config
 
@@ -140,3 +94,31 @@ def test_excluding_other_key_still_reports_each_forgery_an_unverifying_route_acc
     found = {check for check, route in _found(report, "jwt") if route == "/lab/unverified"}
     assert {"jwt.alg-none", "jwt.null-signature", "jwt.expired", "jwt.no-exp"} <= found, p.stdout + p.stderr
     assert "jwt.other-key" not in found
+
+
+def test_unverified_signature_is_proven_by_the_read_it_opened(vulnerable_report: tuple[int, dict, str]) -> None:
+    _, report, _ = vulnerable_report
+    f = _one(report, "jwt.other-key")
+    ev = f["evidence"]
+    assert ev["response"]["status"] == 200 and ev["request"]["label"] == "forged token: signed with a random HS256 key"
+    call = ev["dynamodb_calls"][0]
+    assert (call["operation"], call["table"], call["key"]) == ("GetItem", "profiles", {"user_id": "alice"})
+    assert "jwt.alg-none (alg 'none', no signature; alg 'None'" in ev["notes"][-1]
+
+
+def test_weak_secret_is_cracked_and_a_forged_token_opens_bobs_profile(vulnerable_report: tuple[int, dict, str]) -> None:
+    _, report, _ = vulnerable_report
+    f = _one(report, "jwt.weak-secret")
+    cracked, forged = f["evidence"]["notes"]
+    assert "verifies with a 19-character secret from the wordlist" in cracked
+    assert forged.startswith("a token forged with it for bob: GET /users/bob/profile answered 200")
+    assert f["evidence"]["request"]["headers"]["Authorization"].endswith("…[redacted]")
+    assert "your-256-bit-secret" not in str(report)  # the cracked secret itself is never shown
+
+
+def test_logout_revokes_nothing(vulnerable_report: tuple[int, dict, str]) -> None:
+    _, report, _ = vulnerable_report
+    f = _one(report, "jwt.after-logout")
+    assert f["evidence"]["notes"][0].startswith(
+        "after POST /logout answered 200, the same token: GET /users/authgate-logout/profile answered 200"
+    )

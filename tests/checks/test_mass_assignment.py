@@ -47,3 +47,30 @@ def test_test_app_mass_assignment_routes(oracle_report) -> None:
     }
     [change] = finding(report, "mass-assignment.owner", "POST /docs")["evidence"]["item_changes"]
     assert change["key"]["owner"] == "bob"
+
+
+def test_account_records_are_told_from_other_items() -> None:
+    from types import SimpleNamespace
+
+    from gate.auth.identities import Identity
+    from gate.checks.mass_assignment import _accounts, _key_id
+    from gate.config import TableConfig
+    from gate.dynamo.fixtures import OwnedItem
+
+    alice = Identity(name="alice", sub="alice", role=None)
+    tables = [
+        TableConfig(name="profiles", key={"user_id": "S"}),
+        TableConfig(name="single", key={"pk": "S", "sk": "S"}),
+        TableConfig(name="posts", key={"owner_id": "S", "post_id": "S"}),
+    ]
+    owned = [
+        OwnedItem("profiles", "alice", {"user_id": "alice"}, {"user_id": "alice"}),
+        OwnedItem("single", "alice", {"pk": "USER#alice", "sk": "PROFILE"}, {"pk": "USER#alice", "sk": "PROFILE"}),
+        OwnedItem("single", "alice", {"pk": "USER#alice", "sk": "ORDER#1"}, {"pk": "USER#alice", "sk": "ORDER#1"}),
+        OwnedItem("posts", "alice", {"owner_id": "alice", "post_id": "p1"}, {"owner_id": "alice", "post_id": "p1"}),
+    ]
+    ctx = SimpleNamespace(cfg=SimpleNamespace(auth=SimpleNamespace(users=None)), tables=tables, owned=owned,
+                          identities={"alice": alice})  # fmt: skip
+    tables, records = _accounts(ctx, {"role", "is_admin"})
+    assert tables == {"profiles"}  # keyed by the identity: every item is an account
+    assert records == {("single", _key_id({"pk": "USER#alice", "sk": "PROFILE"}))}  # not the order next to it

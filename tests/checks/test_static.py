@@ -14,8 +14,7 @@ import pytest
 from gate.checks.static import FAMILY, jwt_algorithms, scan_dir
 from gate.checks.static.source import Hit, SourceFile
 from gate.findings import Finding
-
-from .conftest import EXAMPLES
+from tests.conftest import EXAMPLES
 
 # Built at run time so no credential-shaped literal sits in the repository.
 ACCESS_KEY = "AKIA" + "Q" * 12 + "7XYZ"
@@ -621,7 +620,7 @@ def test_vulnerable_examples_static_findings_are_exact() -> None:
 def test_a_scan_in_a_route_the_config_declares_public_is_intended(tmp_path: Path) -> None:
     import shutil
 
-    from .conftest import scan_report
+    from tests.conftest import scan_report
 
     svc = tmp_path / "svc"
     shutil.copytree(EXAMPLES / "profiles-fastapi", svc)

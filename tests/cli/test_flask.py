@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from .conftest import EXAMPLES
+from tests.conftest import EXAMPLES
 
 
 def handler_lines(app: Path) -> dict[str, int]:

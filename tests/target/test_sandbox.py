@@ -1,6 +1,6 @@
 """A hostile service against the real gate (issue 12): it runs in a sandbox it cannot leave, its death is
 never a pass, and nothing it starts outlives the scan. One bounded scan per attack
-(tests/apps/hostile/app.py)."""
+(tests/apps/attacker/app.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 
 from gate.target.sandbox import Sandbox
-
-from .conftest import APPS, scan_report
+from tests.conftest import APPS, scan_report
 
 CONFIG = """version: 1
 service:
@@ -44,7 +43,7 @@ checks:
 def _scan(tmp_path: Path, mode: str) -> tuple[int, dict, str, list[dict], Path]:
     svc = tmp_path / "svc"
     svc.mkdir()
-    shutil.copy(APPS / "hostile" / "app.py", svc / "app.py")
+    shutil.copy(APPS / "attacker" / "app.py", svc / "app.py")
     # the service may run as another user, which cannot pass pytest's 0700 folders: its notes go elsewhere
     notes = Path(tempfile.mkdtemp(prefix="authgate-hostile-notes-"))
     notes.chmod(0o777)

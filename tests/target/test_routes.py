@@ -10,8 +10,7 @@ from gate.errors import ScanError
 from gate.target.openapi import Operation, Spec
 from gate.target.pysource import python_files
 from gate.target.routes import attach, match_key, normalise_path, route_map
-
-from .conftest import APPS, EXAMPLES
+from tests.conftest import APPS, EXAMPLES
 
 FASTAPI = APPS / "routes_fastapi"
 FLASK = APPS / "routes_flask"
