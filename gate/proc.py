@@ -15,19 +15,21 @@ from typing import Any
 
 
 def stop_group(proc: subprocess.Popen[bytes], grace: float = 3.0) -> None:
-    """SIGTERM the child's process group, then SIGKILL what is left after `grace` seconds."""
+    """SIGTERM the child's process group, then SIGKILL what is left after `grace` seconds (at once when
+    `grace` is 0), and reap the child."""
     if proc.poll() is not None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)  # reap grandchildren the child left behind
         return
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=grace)
+    if grace > 0:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=grace)
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
     with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=grace)
+        proc.wait(timeout=max(grace, 2.0))
 
 
 class Timeout(Exception):

@@ -64,7 +64,7 @@ class DynamoLocal:
 
     def stop(self) -> None:
         if self.proc is not None:
-            stop_group(self.proc)
+            stop_group(self.proc, grace=0.0)  # in memory: nothing to flush, SIGKILL at once (0.2 s, not 0.5)
             self.proc = None
         if self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)

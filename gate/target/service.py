@@ -74,7 +74,7 @@ class Service:
     def stop(self) -> None:
         for inst in self.instances:
             if inst.proc is not None:
-                stop_group(inst.proc)
+                stop_group(inst.proc, grace=1.0)  # a service that ignores SIGTERM: the scan still ends in 2 s
                 inst.proc = None
         if self.tmpdir is not None:
             shutil.rmtree(self.tmpdir, ignore_errors=True)
