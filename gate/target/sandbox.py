@@ -131,6 +131,12 @@ class Sandbox:
         }
         if sys.prefix != sys.base_prefix:
             env["VIRTUAL_ENV"] = sys.prefix
+        if self.uid is not None:
+            # Its own user cannot write the interpreter's site-packages: what `service.install` installs with
+            # pip goes to a folder of its own, first on the service's import path and PATH.
+            site = str(self.home / "site-packages")
+            env.update(PIP_TARGET=site, PYTHONPATH=site, PIP_DISABLE_PIP_VERSION_CHECK="1")
+            env["PATH"] = os.pathsep.join((site + "/bin", str(self.home / ".local" / "bin"), env["PATH"]))
         env.update(extra)
         return {k: v for k, v in env.items() if not k.startswith(_NEVER)}
 

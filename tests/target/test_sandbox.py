@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,42 @@ def test_the_runner_file_commands_are_out_of_reach_and_restored(
         box.close()
     assert output.read_text() == "before=1\n"  # whatever got in was taken out again, and said
     assert box.tampered == ["GITHUB_OUTPUT"]
+
+
+def test_what_the_install_step_installs_is_the_services_own(tmp_path: Path) -> None:
+    """service.install runs in the sandbox too: with a user of its own it cannot write the interpreter's
+    site-packages, so pip installs into the sandbox's folder, which the service then imports from."""
+    svc = tmp_path / "svc"
+    svc.mkdir()
+    _wheel(svc / "authgate_test_dep-1.0-py3-none-any.whl")
+    shutil.copy(APPS / "attacker" / "app.py", svc / "app.py")
+    (svc / "app.py").write_text(
+        "import authgate_test_dep  # installed by service.install\n" + (svc / "app.py").read_text()
+    )
+    notes = Path(tempfile.mkdtemp(prefix="authgate-hostile-notes-"))
+    notes.chmod(0o777)
+    cfg = CONFIG.format(mode="none", notes=notes, gate_file=tmp_path / "unused")
+    cfg = cfg.replace(
+        "service:\n", 'service:\n  install: "pip install -q --no-index ./authgate_test_dep-1.0-py3-none-any.whl"\n', 1
+    )
+    (svc / ".authgate.yml").write_text(cfg)
+    p, report = scan_report(svc, tmp_path)
+    assert p.returncode == 0 and report["verdict"] == "pass", p.stdout + p.stderr
+    with pytest.raises(ImportError):  # never into the gate's own environment
+        __import__("authgate_test_dep")
+
+
+def _wheel(path: Path) -> None:
+    """A one-module wheel, made here: pip installs it without a network or a build backend."""
+    files = {
+        "authgate_test_dep/__init__.py": "READY = True\n",
+        "authgate_test_dep-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: authgate-test-dep\nVersion: 1.0\n",
+        "authgate_test_dep-1.0.dist-info/WHEEL": (
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
+    }
+    record = [f"{name},," for name in files] + ["authgate_test_dep-1.0.dist-info/RECORD,,"]
+    with zipfile.ZipFile(path, "w") as whl:
+        for name, text in files.items():
+            whl.writestr(name, text)
+        whl.writestr("authgate_test_dep-1.0.dist-info/RECORD", "\n".join(record) + "\n")
