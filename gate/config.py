@@ -86,7 +86,11 @@ class TableConfig(IndexConfig):
 class DynamoConfig(Strict):
     """The database: embedded DynamoDB Local, its tables (listed here or read from a template)."""
 
-    endpoint: str | None = Field(None, description="An existing DynamoDB(-Local) endpoint; default: embedded.")
+    endpoint: str | None = Field(
+        None,
+        description="An existing DynamoDB(-Local) endpoint; default: embedded. The gate seeds it under its own "
+        "random key: run it with -sharedDb when a service started elsewhere (service.url) reads it directly.",
+    )
     tables: list[TableConfig] = Field(default_factory=list, description="Tables to create, with keys and GSIs.")
     template: str | None = Field(None, description="CloudFormation/SAM template to read tables from.")
 
