@@ -69,6 +69,10 @@ def test_service_sees_only_the_environment_the_gate_builds(monkeypatch) -> None:
         "JWT_SECRET",
         "PROFILES_TABLE",
         "LC_CTYPE",
+        # with a user of its own, what service.install installs goes to the sandbox's folder
+        "PIP_TARGET",
+        "PYTHONPATH",
+        "PIP_DISABLE_PIP_VERSION_CHECK",
     }
     assert set(env) <= allowed, set(env) - allowed
 
