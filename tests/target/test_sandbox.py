@@ -86,6 +86,14 @@ def test_a_request_that_kills_the_service_is_a_finding_and_the_scan_goes_on(tmp_
     assert report["complete"] is True, report["reasons"]  # restarted once: the rest of the scan still ran
 
 
+def test_a_service_that_dies_on_its_own_mid_scan_is_never_a_pass(tmp_path: Path) -> None:
+    code, report, output, _, _ = _scan(tmp_path, "tired")
+    assert code == 2 and report["verdict"] == "error" and report["complete"] is False, output
+    assert [f for f in report["findings"] if f["check"] == "errors.crash"] == []  # no probe is blamed
+    reason = next(r for r in report["reasons"] if "met a dead service" in r)
+    assert reason.startswith("the service exited between probes; it was restarted once and died again"), reason
+
+
 def test_a_daemon_the_service_double_forks_does_not_outlive_the_scan(tmp_path: Path) -> None:
     code, _, output, notes, _ = _scan(tmp_path, "daemon")
     assert code == 0, output
