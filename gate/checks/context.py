@@ -111,11 +111,28 @@ class ScanContext:
         name = identity if isinstance(identity, str) else identity.name
         return [o for o in self.owned if o.owner == name]
 
-    def param_value(self, param: str, identity: Identity) -> Any | None:
-        """The value of `param` that addresses `identity`'s own data, from its fixtures."""
-        for item in self.items_of(identity):
-            if param in item.item:
-                return item.item[param]
+    def item_for(self, op: Operation, identity: Identity) -> OwnedItem | None:
+        """`identity`'s one fixture that `op` addresses: the item carrying most of its parameters together,
+        then the one whose table the path's words name (`/tasks/{user_id}/{item_id}`: tasks); the first in
+        fixture order after that. Tables often share key names (`item_id`), so a parameter taken from any
+        fixture with that attribute addressed another table's item and the probe found nothing (issue 17).
+        The access profile would know the table, but it is built from the probes this chooses."""
+        params = op.path_params + op.query_params
+        words = _words(re.sub(r"{[^}]+}", "/", op.path))
+
+        def fit(item: OwnedItem) -> tuple[int, int]:
+            return sum(p in item.item for p in params), len(words & _words(item.table))
+
+        best = max(self.items_of(identity), key=fit, default=None)  # max keeps the first of equals
+        return best if best is not None and fit(best)[0] else None
+
+    def param_value(self, param: str, identity: Identity, item: OwnedItem | None = None) -> Any | None:
+        """The value of `param` that addresses `identity`'s own data: from `item` (`item_for`) when it
+        has the attribute, else from the first fixture that has it (`/users/{user_id}/posts/{post_id}`:
+        a post names its owner `owner_id`), else the subject for an owner-like name."""
+        for it in ([item] if item is not None else []) + self.items_of(identity):
+            if param in it.item:
+                return it.item[param]
         if ID_LIKE.search(param):
             return identity.sub
         return None
@@ -126,13 +143,14 @@ class ScanContext:
         Query parameters with a value for `owner` are appended (`/user?user_id=alice`): routes that
         take the owner from the query string (Flask's `request.args`) are probed like path ones.
         """
+        item = self.item_for(op, owner)
         path = op.path
         for p in op.path_params:
-            v = self.param_value(p, owner)
+            v = self.param_value(p, owner, item)
             if v is None:
                 return None
             path = path.replace("{" + p + "}", str(v))
-        query = {q: str(v) for q in op.query_params if (v := self.param_value(q, owner)) is not None}
+        query = {q: str(v) for q in op.query_params if (v := self.param_value(q, owner, item)) is not None}
         return path + ("?" + urlencode(query) if query else "")
 
     def sample_path(self, op: Operation) -> str:
@@ -261,6 +279,11 @@ class ScanContext:
                 if pk in vals:
                     owners.add(o.owner)
         return owners
+
+
+def _words(text: str) -> set[str]:
+    """Lower-case words of a path or a table name, a trailing plural `s` dropped (`/notes` names `app-note`)."""
+    return {w.removesuffix("s") for w in re.split(r"[^a-z0-9]+", text.lower()) if w}
 
 
 def _redacted_call(call: DynamoCall, secrets: list[str]) -> dict[str, Any]:
