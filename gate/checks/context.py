@@ -58,7 +58,7 @@ class ScanContext:
     identities: dict[str, Identity]
     prober: Prober
     recorder: Recorder | None
-    ddb: Any  # boto3 client of the gate (never the service's)
+    ddb: Any  # boto3 client of the gate (never the service's); inside a mutation block it writes by gate_write
     tables: list[TableConfig]
     owned: list[OwnedItem]
     seeded: snapshot.Snapshot
@@ -80,6 +80,7 @@ class ScanContext:
     # them (bola.list, exposure, bfla's baseline, the access profile): key (operation id, identity, path)
     own_cache: dict[tuple[str, str, str], asyncio.Future[Any]] = field(default_factory=dict)
     _seed_seq: int | None = None  # recorder sequence at which the tables last held the seed
+    _gate_wrote: set[str] = field(default_factory=set)  # tables the gate itself wrote since (gate_write)
 
     # -- selection -------------------------------------------------------------------------
     def enabled(self, check_id: str) -> bool:
@@ -243,24 +244,41 @@ class ScanContext:
             try:
                 yield lane, changes
             finally:
-                mark = self.recorder.settled() if self.recorder else None  # what the snapshot below contains
-                after = await asyncio.to_thread(snapshot.take, self.ddb, self.tables)
-                changes.extend(snapshot.diff(self.seeded, after, self.tables))
-                if changes:
-                    await asyncio.to_thread(snapshot.restore, self.ddb, self.tables, self.seeded, after)
-                self._seed_seq = mark
+                changes.extend(await self._back_to_seed())
 
-    async def _back_to_seed(self) -> None:
-        """Restore the seeded data if anything may have written since it was last known to hold.
+    async def gate_write(self, operation: str, table: str, **kwargs: Any) -> Any:
+        """A write of the gate's own inside a `mutation` block (`operation` names a boto3 client method): it
+        does not pass the recorder, so its table is remembered for the block's diff and restore."""
+        self._gate_wrote.add(table)
+        return await asyncio.to_thread(getattr(self.ddb, operation), TableName=table, **kwargs)
 
-        The recorder sees every call, so the snapshot is skipped when no write arrived since."""
-        if self.recorder is not None and self._seed_seq is not None and not self.recorder.wrote_since(self._seed_seq):
-            return
-        mark = self.recorder.settled() if self.recorder else None  # taken before the snapshot: nothing missed
-        now = await asyncio.to_thread(snapshot.take, self.ddb, self.tables)
-        if snapshot.diff(self.seeded, now, self.tables):
-            await asyncio.to_thread(snapshot.restore, self.ddb, self.tables, self.seeded, now)
+    async def _back_to_seed(self) -> list[dict[str, Any]]:
+        """Restore the seeded data where anything may have written since it last held; the changes undone.
+
+        Only the tables written since are read (issue 17: every block read every table): the recorder
+        sees each call of the service, `gate_write` each of the gate's, and all tables are read when
+        the recorder cannot tell (no recorder, PartiQL, a call lost or in flight, a table it does not
+        know by that name)."""
+        mark = self.recorder.settled() if self.recorder else None  # before asking: no write falls between
+        tables = self._maybe_written()
+        changes: list[dict[str, Any]] = []
+        if tables:
+            now = await asyncio.to_thread(snapshot.take, self.ddb, tables)
+            changes = snapshot.diff(self.seeded, now, tables)
+            if changes:
+                await asyncio.to_thread(snapshot.restore, self.ddb, tables, self.seeded, now)
+        self._gate_wrote = set()
         self._seed_seq = mark
+        return changes
+
+    def _maybe_written(self) -> list[TableConfig]:
+        """The tables that may differ from the seed: written since `_seed_seq` (all when unknown)."""
+        if self.recorder is None or self._seed_seq is None:
+            return list(self.tables)
+        names = self.recorder.written_since(self._seed_seq)
+        if names is None or not (names := names | self._gate_wrote) <= {t.name for t in self.tables}:
+            return list(self.tables)
+        return [t for t in self.tables if t.name in names]
 
     def owner_of(self, table: str | None, item: dict[str, Any]) -> str | None:
         """Which identity owns an item (by the fixture with the same key)."""
