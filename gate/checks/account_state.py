@@ -184,9 +184,9 @@ async def _after_edit(
     vals = {f":v{i}": v for i, v in enumerate(values.values())}
     expr = update + " " + ", ".join(f"#a{i} = :v{i}" for i in range(len(values)))
     async with ctx.mutation() as (lane, changes):
-        await asyncio.to_thread(
-            ctx.ddb.update_item,
-            TableName=uc.table,
+        await ctx.gate_write(
+            "update_item",
+            uc.table,
             Key=to_typed(rec[0]),
             UpdateExpression=expr,
             ExpressionAttributeNames=names,

@@ -58,7 +58,7 @@ class ScanContext:
     identities: dict[str, Identity]
     prober: Prober
     recorder: Recorder | None
-    ddb: Any  # boto3 client of the gate (never the service's)
+    ddb: Any  # boto3 client of the gate (never the service's); inside a mutation block it writes by gate_write
     tables: list[TableConfig]
     owned: list[OwnedItem]
     seeded: snapshot.Snapshot
@@ -80,6 +80,7 @@ class ScanContext:
     # them (bola.list, exposure, bfla's baseline, the access profile): key (operation id, identity, path)
     own_cache: dict[tuple[str, str, str], asyncio.Future[Any]] = field(default_factory=dict)
     _seed_seq: int | None = None  # recorder sequence at which the tables last held the seed
+    _gate_wrote: set[str] = field(default_factory=set)  # tables the gate itself wrote since (gate_write)
 
     # -- selection -------------------------------------------------------------------------
     def enabled(self, check_id: str) -> bool:
@@ -111,11 +112,28 @@ class ScanContext:
         name = identity if isinstance(identity, str) else identity.name
         return [o for o in self.owned if o.owner == name]
 
-    def param_value(self, param: str, identity: Identity) -> Any | None:
-        """The value of `param` that addresses `identity`'s own data, from its fixtures."""
-        for item in self.items_of(identity):
-            if param in item.item:
-                return item.item[param]
+    def item_for(self, op: Operation, identity: Identity) -> OwnedItem | None:
+        """`identity`'s one fixture that `op` addresses: the item carrying most of its parameters together,
+        then the one whose table the path's words name (`/tasks/{user_id}/{item_id}`: tasks); the first in
+        fixture order after that. Tables often share key names (`item_id`), so a parameter taken from any
+        fixture with that attribute addressed another table's item and the probe found nothing (issue 17).
+        The access profile would know the table, but it is built from the probes this chooses."""
+        params = op.path_params + op.query_params
+        words = _words(re.sub(r"{[^}]+}", "/", op.path))
+
+        def fit(item: OwnedItem) -> tuple[int, int]:
+            return sum(p in item.item for p in params), len(words & _words(item.table))
+
+        best = max(self.items_of(identity), key=fit, default=None)  # max keeps the first of equals
+        return best if best is not None and fit(best)[0] else None
+
+    def param_value(self, param: str, identity: Identity, item: OwnedItem | None = None) -> Any | None:
+        """The value of `param` that addresses `identity`'s own data: from `item` (`item_for`) when it
+        has the attribute, else from the first fixture that has it (`/users/{user_id}/posts/{post_id}`:
+        a post names its owner `owner_id`), else the subject for an owner-like name."""
+        for it in ([item] if item is not None else []) + self.items_of(identity):
+            if param in it.item:
+                return it.item[param]
         if ID_LIKE.search(param):
             return identity.sub
         return None
@@ -126,13 +144,14 @@ class ScanContext:
         Query parameters with a value for `owner` are appended (`/user?user_id=alice`): routes that
         take the owner from the query string (Flask's `request.args`) are probed like path ones.
         """
+        item = self.item_for(op, owner)
         path = op.path
         for p in op.path_params:
-            v = self.param_value(p, owner)
+            v = self.param_value(p, owner, item)
             if v is None:
                 return None
             path = path.replace("{" + p + "}", str(v))
-        query = {q: str(v) for q in op.query_params if (v := self.param_value(q, owner)) is not None}
+        query = {q: str(v) for q in op.query_params if (v := self.param_value(q, owner, item)) is not None}
         return path + ("?" + urlencode(query) if query else "")
 
     def sample_path(self, op: Operation) -> str:
@@ -225,24 +244,41 @@ class ScanContext:
             try:
                 yield lane, changes
             finally:
-                mark = self.recorder.settled() if self.recorder else None  # what the snapshot below contains
-                after = await asyncio.to_thread(snapshot.take, self.ddb, self.tables)
-                changes.extend(snapshot.diff(self.seeded, after, self.tables))
-                if changes:
-                    await asyncio.to_thread(snapshot.restore, self.ddb, self.tables, self.seeded, after)
-                self._seed_seq = mark
+                changes.extend(await self._back_to_seed())
 
-    async def _back_to_seed(self) -> None:
-        """Restore the seeded data if anything may have written since it was last known to hold.
+    async def gate_write(self, operation: str, table: str, **kwargs: Any) -> Any:
+        """A write of the gate's own inside a `mutation` block (`operation` names a boto3 client method): it
+        does not pass the recorder, so its table is remembered for the block's diff and restore."""
+        self._gate_wrote.add(table)
+        return await asyncio.to_thread(getattr(self.ddb, operation), TableName=table, **kwargs)
 
-        The recorder sees every call, so the snapshot is skipped when no write arrived since."""
-        if self.recorder is not None and self._seed_seq is not None and not self.recorder.wrote_since(self._seed_seq):
-            return
-        mark = self.recorder.settled() if self.recorder else None  # taken before the snapshot: nothing missed
-        now = await asyncio.to_thread(snapshot.take, self.ddb, self.tables)
-        if snapshot.diff(self.seeded, now, self.tables):
-            await asyncio.to_thread(snapshot.restore, self.ddb, self.tables, self.seeded, now)
+    async def _back_to_seed(self) -> list[dict[str, Any]]:
+        """Restore the seeded data where anything may have written since it last held; the changes undone.
+
+        Only the tables written since are read (issue 17: every block read every table): the recorder
+        sees each call of the service, `gate_write` each of the gate's, and all tables are read when
+        the recorder cannot tell (no recorder, PartiQL, a call lost or in flight, a table it does not
+        know by that name)."""
+        mark = self.recorder.settled() if self.recorder else None  # before asking: no write falls between
+        tables = self._maybe_written()
+        changes: list[dict[str, Any]] = []
+        if tables:
+            now = await asyncio.to_thread(snapshot.take, self.ddb, tables)
+            changes = snapshot.diff(self.seeded, now, tables)
+            if changes:
+                await asyncio.to_thread(snapshot.restore, self.ddb, tables, self.seeded, now)
+        self._gate_wrote = set()
         self._seed_seq = mark
+        return changes
+
+    def _maybe_written(self) -> list[TableConfig]:
+        """The tables that may differ from the seed: written since `_seed_seq` (all when unknown)."""
+        if self.recorder is None or self._seed_seq is None:
+            return list(self.tables)
+        names = self.recorder.written_since(self._seed_seq)
+        if names is None or not (names := names | self._gate_wrote) <= {t.name for t in self.tables}:
+            return list(self.tables)
+        return [t for t in self.tables if t.name in names]
 
     def owner_of(self, table: str | None, item: dict[str, Any]) -> str | None:
         """Which identity owns an item (by the fixture with the same key)."""
@@ -261,6 +297,11 @@ class ScanContext:
                 if pk in vals:
                     owners.add(o.owner)
         return owners
+
+
+def _words(text: str) -> set[str]:
+    """Lower-case words of a path or a table name, a trailing plural `s` dropped (`/notes` names `app-note`)."""
+    return {w.removesuffix("s") for w in re.split(r"[^a-z0-9]+", text.lower()) if w}
 
 
 def _redacted_call(call: DynamoCall, secrets: list[str]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import ssl
 import subprocess
 import tempfile
 import time
@@ -44,9 +45,11 @@ def install_dir() -> Path:
     return home / f"dynamodb-local-{NPM_VERSION}"
 
 
-def ping(endpoint: str, timeout: float = 0.5) -> bool:
+def ping(endpoint: str, timeout: float = 0.5, client: httpx.Client | None = None) -> bool:
+    """Whether ListTables answers; `client` is reused by a caller that polls (each new one costs an SSL context)."""
+    post = httpx.post if client is None else client.post
     try:
-        r = httpx.post(endpoint, headers=_LIST_TABLES, content=b"{}", timeout=timeout)
+        r = post(endpoint, headers=_LIST_TABLES, content=b"{}", timeout=timeout)
     except httpx.HTTPError:
         return False
     return r.status_code == 200
@@ -76,16 +79,20 @@ class DynamoLocal:
             return
         logfile = self.workdir / "dynamodb-local.log"
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                lines = logfile.read_text(errors="replace").splitlines()[-30:]
-                raise ScanError(f"DynamoDB Local exited with code {self.proc.returncode} while starting", lines)
-            if ping(self.endpoint):
-                for line in logfile.read_text(errors="replace").splitlines():
-                    if line.startswith("Version:"):
-                        self.version = line.split(":", 1)[1].strip()
-                return
-            time.sleep(0.03)
+        # one client for the whole wait: a client per poll loaded the CA bundle each time (0.9 s of CPU while
+        # the JVM boots on the same cores, issue 17). The endpoint is plain http to 127.0.0.1, so the client's
+        # TLS context trusts nothing instead of loading certificates it would never use.
+        with httpx.Client(verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)) as client:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    lines = logfile.read_text(errors="replace").splitlines()[-30:]
+                    raise ScanError(f"DynamoDB Local exited with code {self.proc.returncode} while starting", lines)
+                if ping(self.endpoint, client=client):
+                    for line in logfile.read_text(errors="replace").splitlines():
+                        if line.startswith("Version:"):
+                            self.version = line.split(":", 1)[1].strip()
+                    return
+                time.sleep(0.03)
         lines = logfile.read_text(errors="replace").splitlines()[-30:]
         raise ScanError(f"DynamoDB Local did not answer ListTables within {timeout:.0f} s", lines)
 

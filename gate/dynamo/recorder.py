@@ -20,7 +20,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from gate.dynamo.calls import MAY_WRITE, DynamoCall, parse_call
+from gate.dynamo.calls import MAY_WRITE, WRITES, DynamoCall, parse_call
 from gate.dynamo.credentials import GATE
 
 # DynamoDB's own limits are 16 MB per request and per BatchGetItem answer: anything longer is not
@@ -105,6 +105,14 @@ def _decoded(body: bytes, headers: dict[str, str]) -> bytes:
     return body
 
 
+def _written_tables(call: DynamoCall) -> frozenset[str] | None:
+    """The tables a call that may write names; None (any) for PartiQL, whose statement is not parsed,
+    and for a request the recorder could not read a table from."""
+    if call.operation not in WRITES or not call.table:
+        return None
+    return frozenset(call.table.split(","))
+
+
 class Recorder:
     """Records DynamoDB calls on `lanes` ports and forwards them to `upstream`."""
 
@@ -122,7 +130,8 @@ class Recorder:
         self._seq = 0
         self._inflight: set[int] = set()  # calls that arrived and have no answer yet
         self._lost: set[int] = set()  # calls whose connection broke before the answer
-        self._last_write = 0  # sequence number of the latest recorded call that may have written
+        # (sequence number, tables) of every recorded call that may have written; None: any table
+        self._writes: list[tuple[int, frozenset[str] | None]] = []
         self._opened = threading.Event()  # with held=True, calls wait until open() (tables seeded)
         if not held:
             self._opened.set()
@@ -193,12 +202,20 @@ class Recorder:
             pending = self._inflight | self._lost  # a lost call may still be applied upstream
             return min(pending) - 1 if pending else self._seq
 
-    def wrote_since(self, seq: int) -> bool:
-        """Whether a write that arrived after `seq` was recorded, or a call after it is still in flight."""
+    def written_since(self, seq: int) -> frozenset[str] | None:
+        """The tables calls after `seq` may have written (empty: none wrote); None when that may be any
+        table: a call still in flight or lost with its connection, or a PartiQL statement (not parsed).
+        Take `settled()` before asking: a write it covers is recorded by then, so none falls between."""
         with self._lock:
             if any(s > seq for s in self._inflight | self._lost):
-                return True  # not answered (yet): it may write
-            return self._last_write > seq
+                return None  # not answered (yet): it may write, and its request was not parsed
+            out: set[str] = set()
+            for s, tables in self._writes:
+                if s > seq:
+                    if tables is None:
+                        return None
+                    out |= tables
+            return frozenset(out)
 
     def calls_of(self, probe: int) -> list[DynamoCall]:
         with self._lock:
@@ -248,7 +265,7 @@ class Recorder:
                     self.calls.append(call)
                     self._inflight.discard(seq)
                     if call.operation in MAY_WRITE:
-                        self._last_write = max(self._last_write, seq)
+                        self._writes.append((seq, _written_tables(call)))
                     seq = 0
                 writer.write(rhead + rbody)
                 await writer.drain()

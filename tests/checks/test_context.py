@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from gate.checks.context import ScanContext
-from gate.config import parse_config
+from gate.config import Config, parse_config
 from gate.dynamo import fixtures, local, snapshot, tables
 from gate.dynamo.client import dynamodb_client
 from gate.dynamo.recorder import Recorder
@@ -34,20 +36,24 @@ def _stamp(endpoint: str, who: str) -> None:
     )
 
 
-def test_a_block_diffs_only_what_happened_inside_it(dynamo: local.DynamoLocal) -> None:
-    cfg = parse_config(CFG)
+def _context(dynamo: local.DynamoLocal, cfg: Config, rec: Recorder) -> ScanContext:
     client = dynamodb_client(dynamo.endpoint)
     tables.create_tables(client, cfg.dynamodb.tables)
     owned = fixtures.write_fixtures(client, cfg.dynamodb.tables, cfg.fixtures)
     seeded = snapshot.take(client, cfg.dynamodb.tables)
+    return ScanContext(
+        cfg=cfg, root=Path("."), operations=[], identities={}, prober=Prober(["http://127.0.0.1:9"], rec),
+        recorder=rec, ddb=client, tables=cfg.dynamodb.tables, owned=owned, seeded=seeded, secret=None,
+    )  # fmt: skip
+
+
+def test_a_block_diffs_only_what_happened_inside_it(dynamo: local.DynamoLocal) -> None:
+    cfg = parse_config(CFG)
     rec = Recorder(dynamo.endpoint)
     (via_recorder,) = rec.start()
+    ctx = _context(dynamo, cfg, rec)
 
     async def go() -> tuple[list, list, list]:
-        ctx = ScanContext(
-            cfg=cfg, root=Path("."), operations=[], identities={}, prober=Prober(["http://127.0.0.1:9"], rec),
-            recorder=rec, ddb=client, tables=cfg.dynamodb.tables, owned=owned, seeded=seeded, secret=None,
-        )  # fmt: skip
         try:
             async with ctx.mutation() as (_, first):
                 pass
@@ -68,4 +74,63 @@ def test_a_block_diffs_only_what_happened_inside_it(dynamo: local.DynamoLocal) -
     assert [(c["key"], c["change"], c["attributes"]) for c in inside] == [
         ({"account_id": "alice"}, "changed", ["last_seen"])
     ]
-    assert snapshot.take(client, cfg.dynamodb.tables) == seeded  # and the seed is back afterwards
+    assert snapshot.take(ctx.ddb, cfg.dynamodb.tables) == ctx.seeded  # and the seed is back afterwards
+
+
+def test_a_block_reads_only_the_tables_that_may_have_been_written(
+    dynamo: local.DynamoLocal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The recorder names the tables the service wrote and `gate_write` the gate's own; a PartiQL
+    statement (not parsed) makes every table suspect."""
+    cfg = parse_config(
+        {
+            **CFG,
+            "dynamodb": {"tables": [*CFG["dynamodb"]["tables"], {"name": "mutation_notes", "key": {"note_id": "S"}}]},
+            "fixtures": [*CFG["fixtures"], {"table": "mutation_notes", "item": {"note_id": "n1", "text": "seed"}}],
+        }
+    )
+    rec = Recorder(dynamo.endpoint)
+    (via_recorder,) = rec.start()
+    ctx = _context(dynamo, cfg, rec)
+    read: list[list[str]] = []
+    take = snapshot.take
+    monkeypatch.setattr(snapshot, "take", lambda c, ts: read.append([t.name for t in ts]) or take(c, ts))
+    partiql = "UPDATE mutation_notes SET text = 'partiql' WHERE note_id = 'n1'"
+    note = {
+        "Key": {"note_id": {"S": "n1"}},
+        "UpdateExpression": "SET #t = :t",
+        "ExpressionAttributeNames": {"#t": "text"},
+    }
+
+    async def go() -> list[list]:
+        out = []
+        try:
+            async with ctx.mutation():
+                pass  # the first block knows nothing yet: every table
+            async with ctx.mutation() as (_, changes):
+                await asyncio.to_thread(_stamp, via_recorder, "alice")
+            out.append(changes)
+            async with ctx.mutation() as (_, changes):
+                await asyncio.to_thread(dynamodb_client(via_recorder).execute_statement, Statement=partiql)
+            out.append(changes)
+            async with ctx.mutation() as (_, changes):
+                await ctx.gate_write(
+                    "update_item", "mutation_notes", **note, ExpressionAttributeValues={":t": {"S": "gate"}}
+                )
+            out.append(changes)
+            return out
+        finally:
+            await ctx.prober.aclose()
+
+    try:
+        stamped, statement, gate = asyncio.run(go())
+    finally:
+        rec.stop()
+    both = ["mutation_accounts", "mutation_notes"]
+    # the first block's start reads everything; nothing is read where nothing was written (its end, each start)
+    assert read == [both, ["mutation_accounts"], both, ["mutation_notes"]]
+    assert [(c["table"], c["key"]) for c in stamped] == [("mutation_accounts", {"account_id": "alice"})]
+    assert [(c["table"], c["after"]) for c in statement] == [("mutation_notes", {"text": "partiql"})]
+    assert [(c["table"], c["after"]) for c in gate] == [("mutation_notes", {"text": "gate"})]
+    monkeypatch.undo()
+    assert snapshot.take(ctx.ddb, cfg.dynamodb.tables) == ctx.seeded
