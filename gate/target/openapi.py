@@ -16,6 +16,7 @@ import yaml
 from gate.config import ConfigError, read_regular_file
 from gate.errors import ScanError
 from gate.netutil import Answer, decode, fetch
+from gate.target.shape import RequestShape, properties, shape_from_openapi
 
 METHODS = ("get", "post", "put", "patch", "delete")
 # The document is read within these bounds: a path that streamed JSON forever grew the gate to
@@ -32,12 +33,15 @@ class Operation:
     path: str  # route template, `{param}` syntax
     path_params: tuple[str, ...] = ()
     query_params: tuple[str, ...] = ()
-    body_fields: tuple[str, ...] = ()  # top-level properties of the JSON request body
+    body_fields: tuple[str, ...] = ()  # top-level properties of the request body (JSON or form)
     body_types: tuple[tuple[str, str], ...] = ()  # (field, JSON Schema type)
     tags: tuple[str, ...] = ()
     summary: str = ""
     file: str | None = None
     line: int | None = None
+    # parameters and body as schemas, for schema-valid requests (issue 13); not part of the identity of
+    # the operation, and its dicts are not hashable
+    shape: RequestShape = field(default=RequestShape(), compare=False, hash=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -66,44 +70,12 @@ class Spec:
     notes: list[str] = field(default_factory=list)  # operations skipped, and why
 
 
-def _resolve(doc: dict[str, Any], node: Any) -> Any:
-    for _ in range(20):
-        if isinstance(node, dict) and "$ref" in node and isinstance(node["$ref"], str):
-            ref = node["$ref"]
-            if not ref.startswith("#/"):
-                return {}
-            cur: Any = doc
-            for part in ref[2:].split("/"):
-                cur = cur.get(part, {}) if isinstance(cur, dict) else {}
-            node = cur
-        else:
-            return node
-    return node
-
-
-def _body_schema(doc: dict[str, Any], op: dict[str, Any]) -> dict[str, Any]:
-    content = (_resolve(doc, op.get("requestBody")) or {}).get("content") or {}
-    for ctype in ("application/json", *content.keys()):
-        if ctype in content:
-            schema = _resolve(doc, content[ctype].get("schema") or {})
-            for combo in ("allOf", "anyOf", "oneOf"):
-                if combo in schema and isinstance(schema[combo], list):
-                    merged: dict[str, Any] = {"properties": {}, "required": []}
-                    for part in schema[combo]:
-                        part = _resolve(doc, part)
-                        merged["properties"].update(part.get("properties") or {})
-                        merged["required"].extend(part.get("required") or [])
-                    return merged
-            return schema
-    return {}
-
-
 def parse(doc: dict[str, Any], source: str = "") -> Spec:
     if not isinstance(doc, dict) or not isinstance(doc.get("paths"), dict):
         raise ScanError(f"openapi: {source or 'the document'} has no `paths`: not an OpenAPI document")
     try:
         return _parse(doc, source)
-    except (AttributeError, TypeError, KeyError, ValueError) as exc:  # a shape the specification does not allow
+    except (AttributeError, TypeError, KeyError, ValueError, RecursionError) as exc:  # a shape the spec does not allow
         raise ScanError(
             f"openapi: {source or 'the document'} is malformed ({type(exc).__name__} while reading its operations)"
         ) from None
@@ -135,27 +107,42 @@ def _parse(doc: dict[str, Any], source: str) -> Spec:
             # fail (issue 12): the rest of the API is still scanned
             notes.append(f"openapi: route {path!r:.80} skipped: not a URL path (control characters, or no leading /)")
             continue
-        shared = [_resolve(doc, p) for p in item.get("parameters") or []]
         for method in METHODS:
             op = item.get(method)
             if not isinstance(op, dict):
                 continue
-            params = shared + [_resolve(doc, p) for p in op.get("parameters") or []]
-            schema = _body_schema(doc, op)
-            props = {k: _resolve(doc, v) for k, v in (schema.get("properties") or {}).items()}
+            shape = shape_from_openapi(doc, item, op)
+            props = properties(shape.body)
             ops.append(
                 Operation(
                     method=method.upper(),
                     path=path,
                     path_params=tuple(PARAM_RE.findall(path)),
-                    query_params=tuple(p["name"] for p in params if p.get("in") == "query" and "name" in p),
+                    query_params=tuple(p.name for p in shape.params if p.location == "query"),
                     body_fields=tuple(props),
-                    body_types=tuple((k, str(v.get("type", "string"))) for k, v in props.items()),
+                    body_types=tuple((k, _json_type(v)) for k, v in props.items()),
                     tags=tuple(op.get("tags") or ()),
                     summary=str(op.get("summary") or op.get("operationId") or ""),
+                    shape=shape,
                 )
             )
     return Spec(operations=ops, source=source, notes=notes)
+
+
+def _json_type(schema: Any) -> str:
+    """A property's JSON type for `body_types`: the first non-null one (3.1 lists, `anyOf` of pydantic)."""
+    if not isinstance(schema, dict):
+        return "string"
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((t for t in kind if t != "null"), None)
+    if isinstance(kind, str):
+        return kind
+    for combo in ("anyOf", "oneOf", "allOf"):
+        for part in schema.get(combo) or ():
+            if isinstance(part, dict) and part.get("type") != "null" and (found := _json_type(part)) != "string":
+                return found
+    return "string"
 
 
 def load(location: str, root: Path, base_url: str | None) -> Spec:

@@ -44,6 +44,7 @@ from gate.target.pysource import (
     parse_modules,
     str_const,
 )
+from gate.target.shape import shape_from_source
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _DECORATOR_METHODS = {"get", "post", "put", "patch", "delete"}
@@ -79,16 +80,18 @@ class Route:
 
     def operation(self) -> Operation:
         body = self.method in ("POST", "PUT", "PATCH")
+        path_params = tuple(PARAM_RE.findall(self.path))
         return Operation(
             method=self.method,
             path=self.path,
-            path_params=tuple(PARAM_RE.findall(self.path)),
+            path_params=path_params,
             query_params=self.query_params,
             body_fields=self.body_fields if body else (),
             body_types=self.body_types if body else (),
             summary=self.handler,
             file=self.file,
             line=self.line,
+            shape=shape_from_source(path_params, self.query_params, self.body_types if body else ()),
         )
 
 
