@@ -126,6 +126,18 @@ class LoginConfig(Strict):
     )
 
 
+class RegisterConfig(Strict):
+    """The service's own sign-up: identities without a fixture record are created through it, then log in."""
+
+    path: str = Field("/register", description="Sign-up route.")
+    method: Literal["POST", "PUT"] = Field("POST", description="Its method.")
+    body: dict[str, Any] = Field(
+        default_factory=lambda: {"email": "{email}", "password": "{password}"},
+        description="Sign-up body; {email}, {password}, {sub} and {name} are filled per identity.",
+    )
+    form: bool = Field(False, description="Send the body form-encoded instead of JSON.")
+
+
 class LogoutConfig(Strict):
     """The logout route: kept away from the scan's identities, used by jwt.after-logout."""
 
@@ -181,6 +193,8 @@ class AuthConfig(Strict):
     scheme: str = Field("Bearer", description="Scheme before the token (empty: the bare token).")
     jwt: JwtConfig | None = None
     login: LoginConfig | None = None
+    # `register` itself would shadow BaseModel.register (abc): the key is `register`, the attribute `signup`
+    signup: RegisterConfig | None = Field(None, alias="register")
     logout: LogoutConfig | None = None
     api_key: ApiKeyConfig | None = None
     password_hash: PasswordHashConfig | None = None
@@ -226,6 +240,10 @@ class ChecksConfig(Strict):
     admin_paths: list[str] = Field(
         default_factory=list, description="Extra route templates only privileged identities may call."
     )
+    skip: dict[str, str] = Field(
+        default_factory=dict,
+        description="Operations not scanned at all (`POST /webhook`), each with the reason (kept in the report).",
+    )
 
 
 class GateConfig(Strict):
@@ -234,12 +252,28 @@ class GateConfig(Strict):
     threshold: int = Field(80, ge=0, le=100, description="Minimum gate score to pass.")
     fail_on: Severity = Field("high", description="A new finding at or above this severity fails the gate.")
     baseline: str = Field(".authgate-baseline.json", description="Accepted findings, by fingerprint.")
+    min_coverage: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="Share of operations a legitimate request must reach (2xx); below it the scan is incomplete "
+        "(error) and names each operation not reached.",
+    )
     timeout: float = Field(
         600,
         ge=10,
         le=3600,
         description="Time budget of the checks, in seconds; a scan that runs past it stops as incomplete (error).",
     )
+
+
+class OperationConfig(Strict):
+    """Values for one operation's legitimate requests, merged over the ones the gate builds from its schema."""
+
+    body: Any = Field(None, description="Body fields (an object is merged over the generated body; else replaces it).")
+    query: dict[str, Any] = Field(default_factory=dict, description="Query parameters.")
+    headers: dict[str, str] = Field(default_factory=dict, description="Request headers.")
+    cookies: dict[str, str] = Field(default_factory=dict, description="Cookies.")
 
 
 class Config(Strict):
@@ -250,6 +284,9 @@ class Config(Strict):
     auth: AuthConfig = Field(default_factory=AuthConfig)
     identities: dict[str, IdentityConfig] = Field(description="The identities, by name.")
     fixtures: list[FixtureConfig] = Field(default_factory=list, description="Items seeded before the scan.")
+    operations: dict[str, OperationConfig] = Field(
+        default_factory=dict, description="Per operation (`POST /todos`), values its requests need."
+    )
     checks: ChecksConfig = Field(default_factory=ChecksConfig)
     gate: GateConfig = Field(default_factory=GateConfig)
 
@@ -286,6 +323,10 @@ class Config(Strict):
                 problems.append(f"auth.users.table: unknown table {users.table!r}")
             if users.template is not None and users.template not in self.identities:
                 problems.append(f"auth.users.template: unknown identity {users.template!r}")
+        for key in [*self.operations, *self.checks.skip]:
+            where = "operations" if key in self.operations else "checks.skip"
+            if not re.fullmatch(r"(GET|POST|PUT|PATCH|DELETE) /\S*", key):
+                problems.append(f"{where}: {key[:80]!r} is not `METHOD /route` (e.g. `POST /todos`)")
         if problems:
             raise ValueError("; ".join(problems))
         return self

@@ -54,7 +54,8 @@ def _default(field: Any) -> str:
 
 def rows(model: type[BaseModel] = Config, prefix: str = "") -> Iterator[tuple[str, str, str, str]]:
     """(key path, type, default, description) of every key, depth first in declaration order."""
-    for name, field in model.model_fields.items():
+    for attr, field in model.model_fields.items():
+        name = field.alias or attr
         path = f"{prefix}{name}"
         nested = _models(field.annotation)
         description = " ".join((field.description or "").split())

@@ -23,9 +23,10 @@ from typing import Any
 import gate
 from gate import checks as checks_mod
 from gate.auth import users
-from gate.auth.identities import Identity, minted_identities, new_secret, service_env
+from gate.auth.identities import minted_identities, new_secret, service_env
 from gate.auth.login import login_all
-from gate.checks import access_profile, coverage
+from gate.auth.register import register_all
+from gate.checks import access_profile, coverage, reach
 from gate.checks.context import ScanContext
 from gate.checks.errors import crash_findings
 from gate.config import Config, TableConfig
@@ -132,6 +133,7 @@ def scan(
     findings: list[Finding] = []
     notes: list[str] = []
     ctx: ScanContext | None = None
+    entries: list[reach.Reach] = []
     with run.stack:
         # DynamoDB Local boots while the service starts: the recorder holds the service's calls
         # until the tables are seeded, so the overlap is invisible to the service.
@@ -169,8 +171,9 @@ def scan(
             svc = svc_future.result()
             spec = _operations(cfg, root, svc.instances[0].base_url)
             notes += spec.notes
-            ops = [op for op in spec.operations if _in_shard(op.id, opts.shard)]
-            located = ops
+            _check_operation_keys(cfg, spec.operations)
+            ops = [op for op in spec.operations if _in_shard(op.id, opts.shard) and op.id not in cfg.checks.skip]
+            located = [op for op in spec.operations if _in_shard(op.id, opts.shard)]
             ops, enders = _without_session_enders(cfg, ops)
             notes += [
                 f"{op.id}: not probed with the scan's identities (it ends their session); "
@@ -184,7 +187,11 @@ def scan(
             owned, seeded = users.seed(
                 cfg, box, root, client, tabs, owned, seeded, secret
             )  # hashes, throwaway accounts
-            identities = _identities(cfg, secret, svc.instances[0].base_url)
+            identities = minted_identities(cfg, secret)
+            owned, signed_up = register_all(cfg, identities, svc.instances[0].base_url, client, tabs, owned)
+            seeded = signed_up if signed_up is not None else seeded  # the sign-ups' records are part of the seed
+            if cfg.auth.login is not None:
+                login_all(cfg, identities, svc.instances[0].base_url)
             ph["name"] = f"identities {', '.join(identities)}"
             ph["detail"] = _identity_kind(cfg)
         with _phase(run, console, "checks") as ph:
@@ -207,7 +214,7 @@ def scan(
             )
             live = Liveness(svc, same_operation=_same_operation(ctx))
             live.attach(ctx.prober)
-            findings, errors = asyncio.run(_checks(ctx, console))
+            findings, errors, entries = asyncio.run(_checks(ctx, console, enders, opts.shard))
             findings += crash_findings(ctx, live.crashes)
             errors += live.problems()
             calls = len(recorder.calls) if recorder else 0
@@ -243,6 +250,7 @@ def scan(
         phases=run.phases,
         notes=notes + (ctx.notes if ctx else []),
         access_profile=ctx.access_profile if ctx else [],
+        coverage=[e.to_dict() for e in entries] if ctx else [],
         shard=f"{opts.shard[0]}/{opts.shard[1]}" if opts.shard else None,
         baseline=str(base.path) if base.path else None,
     )
@@ -303,13 +311,6 @@ def _operations(cfg: Config, root: Path, base_url: str) -> openapi.Spec:
     return routes.attach(spec, (root / cfg.service.workdir).resolve(), root)
 
 
-def _identities(cfg: Config, secret: str, base_url: str) -> dict[str, Identity]:
-    idents = minted_identities(cfg, secret)
-    if cfg.auth.login is not None:
-        login_all(cfg, idents, base_url)
-    return idents
-
-
 def _identity_kind(cfg: Config) -> str:
     if cfg.auth.api_key:
         return "API keys"
@@ -320,11 +321,26 @@ def _identity_kind(cfg: Config) -> str:
     return "no credentials configured"
 
 
-async def _checks(ctx: ScanContext, console: Console) -> tuple[list[Finding], list[str]]:
+async def _checks(
+    ctx: ScanContext, console: Console, enders: list[openapi.Operation], shard: tuple[int, int] | None
+) -> tuple[list[Finding], list[str], list[reach.Reach]]:
     try:
+        await reach.learn(ctx)  # a legitimate request per operation first: the families start from what validated
         findings, errors = await _run_checks(ctx, console)
         errors += await access_profile.record(ctx)
         errors += coverage.problems(ctx)  # fail closed: a scan that never reached the data passes nothing
+        entries = [e for e in reach.coverage(ctx, enders) if _in_shard(e.operation, shard)]
+        errors += reach.problems(entries, ctx.cfg.gate.min_coverage)
     finally:
         await ctx.prober.aclose()
-    return findings, errors
+    return findings, errors, entries
+
+
+def _check_operation_keys(cfg: Config, ops: list[openapi.Operation]) -> None:
+    """`operations:` and `checks.skip` must name operations the service has: a typo would test nothing."""
+    known = {op.id for op in ops}
+    for where, keys in (("operations", cfg.operations), ("checks.skip", cfg.checks.skip)):
+        unknown = [k for k in keys if k not in known]
+        if unknown:
+            listed = ", ".join(sorted(known)[:8]) + (" ..." if len(known) > 8 else "")
+            raise ScanError(f"{where}: {unknown[0]!r} names no operation of the service (it has: {listed})")

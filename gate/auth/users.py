@@ -162,7 +162,7 @@ def _run(
         raise ScanError(late)
     try:
         code, out, err = run_bounded(
-            box.argv(argv), cwd=workdir, env=env, timeout=left, stdin=stdin, **box.popen_kwargs()
+            box.argv(argv, env), cwd=workdir, env=env, timeout=left, stdin=stdin, **box.popen_kwargs()
         )
     except NotFound:
         raise ScanError(f"auth.password_hash.command: command not found: {argv[0]}") from None

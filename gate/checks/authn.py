@@ -34,7 +34,7 @@ from gate.auth.identities import Identity
 from gate.checks._auth import GARBAGE_TOKEN
 from gate.checks.context import ScanContext
 from gate.checks.engine import PerOperation, Probe, Routes
-from gate.checks.util import sample_body, touched_db, values_in
+from gate.checks.util import touched_db, values_in
 from gate.findings import CheckMeta, FamilyMeta, Finding, Severity
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange
@@ -120,11 +120,10 @@ def _proof(ctx: ScanContext, ex: Exchange) -> list[str] | None:
 
 async def _send(ctx: ScanContext, op: Operation, headers: dict[str, str], label: str) -> Exchange:
     path = ctx.sample_path(op)
-    body = sample_body(op, ctx)
     if op.method == "GET":
-        return await ctx.prober.send(op.method, path, None, headers=headers, label=label)
+        return await ctx.send_op(op, path, None, headers=headers, label=label)
     async with ctx.mutation() as (lane, _changes):
-        return await ctx.prober.send(op.method, path, None, headers=headers, json_body=body, label=label, lane=lane)
+        return await ctx.send_op(op, path, None, headers=headers, label=label, lane=lane)
 
 
 def _variants(ctx: ScanContext) -> list[tuple[CheckMeta, dict[str, str], str]]:

@@ -27,7 +27,7 @@ from collections.abc import AsyncIterator
 from gate.auth.identities import Identity
 from gate.checks.context import ScanContext
 from gate.checks.engine import PerOperation, Probe, Routes
-from gate.checks.util import own_request, privileged_target, sample_body, touched_db
+from gate.checks.util import own_request, privileged_target, touched_db
 from gate.findings import FamilyMeta, Finding, Severity
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange
@@ -50,7 +50,7 @@ async def _attack(
     if op.method == "GET":
         return await ctx.prober.send("GET", path, attacker, label=label), []
     async with ctx.mutation() as (lane, changes):
-        ex = await ctx.prober.send(op.method, path, attacker, json_body=sample_body(op, ctx), lane=lane, label=label)
+        ex = await ctx.send_op(op, path, attacker, lane=lane, label=label)
     return ex, changes
 
 

@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator
 from gate.auth.identities import Identity
 from gate.checks.context import ScanContext
 from gate.checks.engine import Dedup, PerOperation, Probe, Routes
-from gate.checks.util import foreign_items, own_request, sample_body, touched_db, values_in
+from gate.checks.util import foreign_items, own_request, touched_db, values_in
 from gate.dynamo.calls import WRITES, DynamoCall, owner_scoped_values
 from gate.findings import Confidence, FamilyMeta, Finding, Severity
 from gate.target.openapi import Operation
@@ -115,14 +115,7 @@ async def _write(ctx: ScanContext, op: Operation, attacker: Identity, victim: Id
     if theirs is None or theirs == own:
         return None
     async with ctx.mutation() as (lane, changes):
-        ex = await ctx.prober.send(
-            op.method,
-            theirs,
-            attacker,
-            json_body=sample_body(op, ctx),
-            lane=lane,
-            label=f"{attacker.name} writes to {victim.name}'s key",
-        )
+        ex = await ctx.send_op(op, theirs, attacker, lane=lane, label=f"{attacker.name} writes to {victim.name}'s key")
     # the block started from the seed with every lane held, so the diff is what this request did
     # (a background task it started included); its own write calls on that key are cited when seen
     hit = [c for c in changes if ctx.owner_of(c["table"], c["key"]) == victim.name]

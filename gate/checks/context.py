@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from gate.auth.identities import Identity
+from gate.checks.requests import body_kwargs, configured
 from gate.config import Config, TableConfig
 from gate.dynamo import snapshot
 from gate.dynamo.calls import DynamoCall
@@ -27,6 +28,7 @@ from gate.findings import CheckMeta, Evidence, Finding
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange, Prober, redact_text
 from gate.target.sandbox import Sandbox
+from gate.target.values import Built
 
 if TYPE_CHECKING:
     from gate.checks.static import Sources
@@ -79,6 +81,9 @@ class ScanContext:
     # legitimate requests of identities to their own data, sent once and shared by every family that needs
     # them (bola.list, exposure, bfla's baseline, the access profile): key (operation id, identity, path)
     own_cache: dict[tuple[str, str, str], asyncio.Future[Any]] = field(default_factory=dict)
+    # per operation id, the request that reached it (gate.checks.reach), or the one built from its schema
+    requests: dict[str, Built] = field(default_factory=dict)
+    reach: dict[str, Any] = field(default_factory=dict)  # operation id -> gate.checks.reach.Reach
     _seed_seq: int | None = None  # recorder sequence at which the tables last held the seed
     _gate_wrote: set[str] = field(default_factory=set)  # tables the gate itself wrote since (gate_write)
 
@@ -151,8 +156,71 @@ class ScanContext:
             if v is None:
                 return None
             path = path.replace("{" + p + "}", str(v))
-        query = {q: str(v) for q in op.query_params if (v := self.param_value(q, owner, item)) is not None}
+        built = self.built(op).query  # required parameters the fixtures say nothing of: from the schema
+        query: dict[str, str] = {}
+        for q in dict.fromkeys([*op.query_params, *built]):
+            v = self.param_value(q, owner, item) if q in op.query_params else None
+            if v is None:
+                v = built.get(q)
+            if v is not None:
+                query[q] = str(v)
         return path + ("?" + urlencode(query) if query else "")
+
+    # -- requests ---------------------------------------------------------------------------
+    def built(self, op: Operation) -> Built:
+        """The variable parts of `op`'s legitimate request: the one that reached it, else from its schema."""
+        got = self.requests.get(op.id)
+        if got is None:
+            got = self.requests[op.id] = configured(self.cfg, op)
+        return got
+
+    def body_of(self, op: Operation) -> Any:
+        """`op`'s body: the learned or schema-built one; for a schema-less body (`body: dict`, a Flask
+        `request.json`) the non-key string attributes of the seeded items, the fields such a handler most
+        likely writes (at most 4, each `authgate-probe-<name>`)."""
+        if not op.has_body:
+            return None
+        body = self.built(op).body
+        schema = op.shape.body
+        if body or (schema is not None and (schema.get("properties") or schema.get("type") not in (None, "object"))):
+            return body
+        keys = {k for t in self.tables for k in t.key} | set(op.path_params)
+        guess: dict[str, Any] = {}
+        for item in self.owned:
+            for name, value in item.item.items():
+                if isinstance(value, str) and name not in keys and "password" not in name and name != "role":
+                    guess.setdefault(name, f"authgate-probe-{name}")
+        return dict(sorted(guess.items())[:4])
+
+    async def send_op(
+        self,
+        op: Operation,
+        path: str,
+        identity: Identity | None,
+        *,
+        body: Any = ...,
+        headers: dict[str, str] | None = None,
+        lane: int | None = None,
+        label: str = "",
+        use_identity_auth: bool = True,
+        params: dict[str, str] | None = None,
+    ) -> Exchange:
+        """One request to `op` on `path` the way its schema (and what reached it) says: its required headers
+        and cookies, its body in the media type it declares (`body`: another body, `...`: the learned one)."""
+        built = self.built(op)
+        payload = self.body_of(op) if body is ... else body
+        return await self.prober.send(
+            op.method,
+            path,
+            identity,
+            headers={**built.headers, **(headers or {})},
+            cookies=dict(built.cookies) or None,
+            lane=lane,
+            label=label,
+            use_identity_auth=use_identity_auth,
+            params=params,
+            **body_kwargs(op, built.media, payload),
+        )
 
     def sample_path(self, op: Operation) -> str:
         """A path for probes that do not care whose data it is (first identity with values)."""
@@ -245,6 +313,14 @@ class ScanContext:
                 yield lane, changes
             finally:
                 changes.extend(await self._back_to_seed())
+
+    async def changes_so_far(self) -> list[dict[str, Any]]:
+        """Inside a `mutation` block: what the probes of the block changed until now (nothing restored yet)."""
+        tables = self._maybe_written()
+        if not tables:
+            return []
+        now = await asyncio.to_thread(snapshot.take, self.ddb, tables)
+        return snapshot.diff(self.seeded, now, tables)
 
     async def gate_write(self, operation: str, table: str, **kwargs: Any) -> Any:
         """A write of the gate's own inside a `mutation` block (`operation` names a boto3 client method): it

@@ -17,6 +17,12 @@ What it proves
                           machine: one outlier moves a rank, not a mean. A round of 8 pairs is
                           followed by a second one only when the first is inconclusive.
 
+  Any other operation that takes an account identifier (a query parameter or body field named
+  `username`, `email`, `login`, ...: `GET /check?username=`, a sign-up's "already in use") is asked
+  the same way, by its legitimate caller: another identity's identifier against the value its
+  validated request carries (an account nobody has), in MIN_PAIRS interleaved pairs, a write in its
+  own `ctx.mutation()` each. `enumeration.response` when the answers differ as above.
+
   Pairs where either answer is throttled (429, Retry-After, a lockout message) are left out;
   the samples run in `ctx.mutation()`, so failed-attempt counters written to DynamoDB are
   restored.
@@ -42,12 +48,15 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from gate.auth.identities import Identity
 from gate.auth.login import fill, login_body
 from gate.auth.users import unknown_email
 from gate.checks._auth import op_at, remember, scan_accounts, throttled
 from gate.checks.context import ScanContext
 from gate.checks.engine import ScanWide
+from gate.checks.requests import configured
 from gate.checks.stats import MannWhitney, mann_whitney_u
+from gate.checks.util import is_admin_route, is_public, legit_owner
 from gate.findings import Confidence, FamilyMeta, Finding, Severity
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange
@@ -63,8 +72,8 @@ ENUMERATION = FamilyMeta(name="enumeration", owasp=("API2:2023",))
 RESPONSE = ENUMERATION.check(
     "enumeration.response",
     title="Answers tell existing accounts from unknown ones",
-    description="Login or password reset answer an existing account and an unknown address with a different "
-    "status or body.",
+    description="Login, password reset or another operation taking an account identifier (a sign-up, a user "
+    "name check) answer an existing account and an unknown one with a different status or body.",
     severity=Severity.MEDIUM,
     cwe=("CWE-204",),
     remediation="Answer 'invalid credentials' (same status, same body) for a wrong password and an unknown "
@@ -228,6 +237,9 @@ async def _probe(ctx: ScanContext, ep: Endpoint, existing: str, unknown: str, pa
 
 
 async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
+    if ctx.enabled(RESPONSE.id):
+        async for f in lookups(ctx):
+            yield f
     lc = ctx.cfg.auth.login
     if lc is None:
         return
@@ -256,6 +268,114 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
         f = await _probe(ctx, ep, existing, unknown, password)
         if f is not None:
             yield f
+
+
+# -- other operations that take an account identifier ------------------------------------------
+ACCOUNT_FIELD = re.compile(r"(?i)pass(word|wd)?$|^pwd$|e_?mail|user_?name|^login$|handle|account")
+_IDENTIFIER = re.compile(r"(?i)(user_?name|login|e_?mail(_address)?|handle|account_?name)")
+
+
+def _identifier(op: Operation) -> tuple[str, str] | None:
+    """(location, name) of the account identifier `op` takes in its query or body, if any."""
+    for p in op.shape.params:
+        if p.location == "query" and _IDENTIFIER.fullmatch(p.name):
+            return "query", p.name
+    props = (op.shape.body or {}).get("properties") or {}
+    name = next((n for n in [*props, *op.body_fields] if _IDENTIFIER.fullmatch(n)), None)
+    return ("body", name) if name else None
+
+
+def _account_value(ctx: ScanContext, ident: Identity, name: str) -> str:
+    """`ident`'s value of the identifier `name`: its e-mail, its user record's attribute, its subject."""
+    if "mail" in name.lower() and ident.email:
+        return ident.email
+    for item in ctx.items_of(ident):
+        if isinstance(item.item.get(name), str):
+            return str(item.item[name])
+    return ident.sub
+
+
+async def _lookup_pair(
+    ctx: ScanContext, op: Operation, caller: Identity | None, spot: tuple[str, str], values: tuple[str, str], i: int
+) -> Pair:
+    where, name = spot
+
+    async def one(value: str, who: str) -> Exchange:
+        label = f"{who}: {name}={value}"
+        if where == "query":
+            path = (ctx.path_for(op, caller) if caller else ctx.sample_path(op)) or op.path
+            path = re.sub(rf"([?&]){re.escape(name)}=[^&]*", "\\1", path).replace("?&", "?").rstrip("?&")
+            if op.method == "GET":
+                return await ctx.send_op(op, path, caller, params={name: value}, label=label)
+            async with ctx.mutation() as (lane, _changes):
+                return await ctx.send_op(op, path, caller, params={name: value}, label=label, lane=lane)
+        body = _fields_of(_nobody(ctx, op), value, name)
+        path = (ctx.path_for(op, caller) if caller else ctx.sample_path(op)) or op.path
+        async with ctx.mutation() as (lane, _changes):
+            return await ctx.send_op(op, path, caller, body=body, label=label, lane=lane)
+
+    existing, unknown = values
+    first, second = ((existing, "existing account"), (unknown, "unknown account"))[:: 1 if i % 2 == 0 else -1]
+    a = await one(*first)
+    b = await one(*second)
+    return Pair(a, b) if i % 2 == 0 else Pair(b, a)
+
+
+def _fields_of(body: Any, value: str, name: str) -> Any:
+    """The validated body with the identifier set to `value`."""
+    return {**body, name: value} if isinstance(body, dict) else body
+
+
+def _nobody(ctx: ScanContext, op: Operation) -> Any:
+    """The validated body with its account fields (identifiers, password) as the schema made them: values
+    no account has (the validated request may carry an identity's own, gate.checks.reach._as_account)."""
+    body, fresh = ctx.built(op).body, configured(ctx.cfg, op).body
+    if not isinstance(body, dict):
+        return body
+    fresh = fresh if isinstance(fresh, dict) else {}
+    return {k: fresh.get(k, f"authgate-nobody-{k}") if ACCOUNT_FIELD.search(k) else v for k, v in body.items()}
+
+
+async def lookups(ctx: ScanContext) -> AsyncIterator[Finding]:
+    """Each operation taking an account identifier, asked about an existing and an unknown account."""
+    lc = ctx.cfg.auth.login
+    skip = {(lc.method, lc.path), ("POST", lc.reset_path or "")} if lc else set()
+    for op in ctx.operations:
+        spot = _identifier(op)
+        reach = ctx.reach.get(op.id)
+        if spot is None or (op.method, op.path) in skip or is_admin_route(ctx, op) or not (reach and reach.reached):
+            continue
+        caller = None if is_public(ctx, op) else (legit_owner(ctx, op) or (None, ""))[0]
+        if caller is None and not is_public(ctx, op):
+            continue
+        other = next((i for i in reversed(ctx.regular) if caller is None or i.name != caller.name), None)
+        fresh = configured(ctx.cfg, op)
+        unknown = fresh.query.get(spot[1]) if spot[0] == "query" else (_nobody(ctx, op) or {}).get(spot[1])
+        if other is None or not isinstance(unknown, str):
+            continue
+        existing = _account_value(ctx, other, spot[1])
+        if existing == unknown:
+            continue
+        pairs = [await _lookup_pair(ctx, op, caller, spot, (existing, unknown), i) for i in range(MIN_PAIRS)]
+        valid = [p for p in pairs if not p.throttled]
+        how = response_difference(valid, existing, unknown)
+        if not how:
+            continue
+        first = valid[0]
+        notes = [
+            f"{other.name}'s {spot[1]}: {first.existing.status} {_excerpt(ctx, first.existing)}; an account nobody "
+            f"has: {first.unknown.status} {_excerpt(ctx, first.unknown)}",
+            f"the {how} differs in {differing_pairs(valid, how, existing, unknown)} of {len(valid)} interleaved pairs",
+        ]
+        yield ctx.finding(
+            RESPONSE,
+            op,
+            message=f"{op.id} tells an existing account from an unknown one by its {spot[1]} ({how})",
+            evidence=ctx.evidence(first.existing, notes=notes),
+            parameter=spot[1],
+            identity=caller.name if caller else "anonymous",
+            roles=ctx.roles(caller),
+        )
 
 
 FAMILY = ScanWide(meta=ENUMERATION, checks=(RESPONSE, TIMING), run=run)

@@ -113,7 +113,7 @@ def _provocations(op: Operation, path: str, ctx: ScanContext) -> list[tuple[str,
     if op.query_params:
         out.append(("oversize query parameters", path, dict.fromkeys(op.query_params, OVERSIZE), body))
         out.append(("empty query parameters", path, dict.fromkeys(op.query_params, ""), body))
-    if body:
+    if isinstance(body, dict) and body:
         big = {k: OVERSIZE if isinstance(v, str) else v for k, v in body.items()}
         out.append(("oversize body fields", path, {}, big))
         out.append(("body fields of the wrong type", path, {}, dict.fromkeys(body, WRONG_TYPE)))
@@ -126,7 +126,7 @@ async def _provoke(
     if op.method == "GET":
         return await ctx.prober.send("GET", path, me, params=query or None, label=label)
     async with ctx.mutation() as (lane, _changes):
-        return await ctx.prober.send(op.method, path, me, params=query or None, json_body=body, lane=lane, label=label)
+        return await ctx.send_op(op, path, me, params=query or None, body=body, lane=lane, label=label)
 
 
 async def probe(ctx: ScanContext, op: Operation) -> AsyncIterator[Finding]:

@@ -1,13 +1,18 @@
 """mass-assignment: body fields outside the schema land in the item (OWASP API3, CWE-915).
 
 What it proves
-  Each regular identity writes to its OWN item (its own path, so this is never BOLA) with the
-  operation's normal body plus fields the schema does not declare. The snapshot diff of the probe
-  is the proof: the attribute is in the item afterwards, with the value the probe sent.
-  `mass-assignment.privilege`: privilege or account-state fields (`role`, `is_admin`, `enabled`,
-  `email_confirmed`, ...) landed in an account record (see `_accounts`: the `auth.users` table, a
-  table keyed by the identity, a single-table `USER#<sub>`/`PROFILE` record, or an item that
-  already carries such a field). `mass-assignment.owner`: an ownership
+  A regular identity writes to its OWN item (its own path, so this is never BOLA), or anyone uses a
+  public create operation (sign-up), with the operation's request that validated (gate.checks.reach)
+  plus privilege fields. The snapshot diff of the probe is the proof: the attribute is in the item
+  afterwards, with the value the probe sent; a field the service ignores or overwrites is no finding.
+  `mass-assignment.privilege`: privilege or account-state fields (`role`, `is_admin`,
+  `is_superuser`, `enabled`, `email_verified`, `plan`, `credits`, ...) landed in an account record
+  (see `_accounts`: the `auth.users` table, a table keyed by the identity, a single-table
+  `USER#<sub>`/`PROFILE` record, or an item that already carries such a field). They are sent
+  whether or not the schema declares them: a declared `role: Literal["user", "admin"] = "user"`
+  stored as given is the same flaw as an undeclared one; an enum takes its most privileged value.
+  When the write created an account through the login-able sign-up and the scan has an admin
+  route, the new account logs in and calls it: its answer is part of the proof. `mass-assignment.owner`: an ownership
   attribute (one that holds the owner's id in the seeded items, e.g. `owner_id`, `user_id`) landed
   with ANOTHER identity's id: the caller created or moved an item into someone else's name.
 
@@ -29,18 +34,23 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from gate.auth.identities import Identity
+from gate.auth.login import LoginError, extract_token, login_body
+from gate.auth.login import body_kwargs as login_kwargs
+from gate.checks._auth import remember
 from gate.checks.context import ScanContext
 from gate.checks.engine import PerOperation, Probe, Routes
-from gate.checks.util import sample_body
+from gate.checks.util import is_admin_route, is_public, privileged_target, sample_body
 from gate.findings import FamilyMeta, Finding, Severity
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange
+from gate.target.values import privileged
 
 MASS_ASSIGNMENT = FamilyMeta(name="mass-assignment", cwe=("CWE-915",), owasp=("API3:2023",))
 PRIVILEGE = MASS_ASSIGNMENT.check(
     "mass-assignment.privilege",
     title="Privilege field from the body lands in the item",
-    description="A body field outside the schema (role, is_admin, enabled, ...) was written to the caller's item.",
+    description="A privilege field in the body (role, is_admin, is_superuser, enabled, ...), declared or not, was "
+    "stored in the caller's account record.",
     severity=Severity.HIGH,
     remediation="Accept only allow-listed fields (pydantic extra='forbid') and build the update from that list; "
     "roles and account state are set by admin operations only.",
@@ -57,18 +67,39 @@ OWNER = MASS_ASSIGNMENT.check(
 GENERIC_OWNER_FIELDS = ("owner_id", "user_id")
 
 
-def _privilege_fields(ctx: ScanContext) -> dict[str, Any]:
+# privilege and account-state fields: sent on every write (value: what grants most)
+_BOOLEAN = (
+    "is_admin",
+    "admin",
+    "is_superuser",
+    "superuser",
+    "is_staff",
+    "staff",
+    "is_active",
+    "active",
+    "enabled",
+    "is_verified",
+    "verified",
+    "email_confirmed",
+    "email_verified",
+    "approved",
+)
+_LISTS = ("roles", "permissions", "scopes", "groups")
+_AMOUNTS = ("credits", "balance", "quota")
+
+
+def _privilege_fields(ctx: ScanContext, op: Operation | None = None) -> dict[str, Any]:
+    """Each privilege field and the value sent for it; a field `op`'s schema declares with an enum
+    (`role: Literal["user", "admin"]`) gets its most privileged value."""
     role = next((i.role for i in ctx.privileged if i.role), "admin")
-    return {
-        "role": role,
-        "roles": [role],
-        "is_admin": True,
-        "admin": True,
-        "enabled": True,
-        "email_confirmed": True,
-        "email_verified": True,
-        "verified": True,
-    }
+    out: dict[str, Any] = {"role": role, "user_role": role, "account_type": role, "plan": "enterprise"}
+    out |= dict.fromkeys(_BOOLEAN, True) | {k: [role] for k in _LISTS} | dict.fromkeys(_AMOUNTS, 1_000_000)
+    props = ((op.shape.body or {}).get("properties") or {}) if op is not None else {}
+    for name in out:
+        best = privileged(props[name]) if isinstance(props.get(name), dict) else None
+        if best is not None:
+            out[name] = best
+    return out
 
 
 def _accounts(ctx: ScanContext, fields: set[str]) -> tuple[set[str], set[tuple[str, str]]]:
@@ -142,7 +173,7 @@ async def _send(
     ctx: ScanContext, op: Operation, me: Identity, path: str, body: dict[str, Any], label: str
 ) -> tuple[Exchange, list[dict[str, Any]]]:
     async with ctx.mutation() as (lane, changes):
-        ex = await ctx.prober.send(op.method, path, me, json_body=body, lane=lane, label=label)
+        ex = await ctx.send_op(op, path, me, body=body, lane=lane, label=label)
     return ex, changes
 
 
@@ -160,37 +191,95 @@ def _writer(ctx: ScanContext, op: Operation) -> tuple[Identity, str] | None:
     return (me, path) if me is not None and path is not None else None
 
 
+def _with(body: Any, extra: dict[str, Any]) -> dict[str, Any]:
+    """The operation's own body with `extra` fields over it (a body that is not an object is replaced)."""
+    return {**body, **extra} if isinstance(body, dict) else dict(extra)
+
+
 async def _privilege(ctx: ScanContext, op: Operation) -> AsyncIterator[Finding]:
-    if (writer := _writer(ctx, op)) is None:
+    if is_admin_route(ctx, op):
+        return  # a privileged caller setting roles is what admin routes are for (bfla guards who calls them)
+    writer = (None, ctx.sample_path(op)) if is_public(ctx, op) else _writer(ctx, op)
+    if writer is None or _is_login(ctx, op):
         return
     me, path = writer
-    declared = set(op.body_fields) | _key_names(ctx) | set(op.path_params)
-    extra = {k: v for k, v in _privilege_fields(ctx).items() if k not in declared}
-    if not extra:
-        return
-    body = {**(sample_body(op, ctx) or {}), **extra}
-    ex, changes = await _send(ctx, op, me, path, body, f"{me.name} adds privilege fields to its own write")
-    tables, records = _accounts(ctx, set(_privilege_fields(ctx)))
-    mine = [
-        (c, a)
-        for c, a in _landed(changes, extra)
-        if (c["table"] in tables or (c["table"], _key_id(c["key"])) in records)
-        and (c["change"] == "created" or ctx.owner_of(c["table"], c["key"]) == me.name)
-    ]
+    who = me.name if me else "anonymous"
+    keys = _key_names(ctx) | set(op.path_params)
+    extra = {k: v for k, v in _privilege_fields(ctx, op).items() if k not in keys}
+    body = _with(sample_body(op, ctx), extra)
+    label = f"{who} adds privilege fields to {'a sign-up' if me is None else 'its own write'}"
+    async with ctx.mutation() as (lane, _changes):
+        ex = await ctx.send_op(op, path, me, body=body, lane=lane, label=label)
+        tables, records = _accounts(ctx, set(extra))
+        changes_now = await ctx.changes_so_far()
+        mine = [
+            (c, a)
+            for c, a in _landed(changes_now, extra)
+            if (c["table"] in tables or (c["table"], _key_id(c["key"])) in records)
+            and (c["change"] == "created" or (me is not None and ctx.owner_of(c["table"], c["key"]) == me.name))
+        ]
+        escalated = await _escalate(ctx, lane, body, mine) if mine and me is None else []
     if not mine:
         return
+    changed = [c for c, _ in mine]
     attrs = sorted({a for _, a_list in mine for a in a_list})
+    whose = "a new account" if me is None else "its own item"
     yield ctx.finding(
         PRIVILEGE,
         op,
-        message=f"{me.name} set {', '.join(attrs)} on its own item through {op.id} (answered {ex.status})",
-        evidence=ctx.evidence(ex, changes=[c for c, _ in mine], notes=[_describe(c, a) for c, a in mine]),
-        identity=me.name,
+        message=f"{who} set {', '.join(attrs)} on {whose} through {op.id} (answered {ex.status})",
+        evidence=ctx.evidence(
+            ex,
+            calls=[*ex.calls, *(c for e in escalated for c in e.calls)],
+            changes=changed or changes_now,
+            notes=[_describe(c, a) for c, a in mine] + [_escalation_note(e) for e in escalated],
+        ),
+        identity=who,
         roles=ctx.roles(me),
     )
 
 
+def _is_login(ctx: ScanContext, op: Operation) -> bool:
+    lc = ctx.cfg.auth.login
+    return lc is not None and (op.method, op.path) == (lc.method, lc.path)
+
+
+async def _escalate(ctx: ScanContext, lane: int, body: Any, mine: list[Any]) -> list[Exchange]:
+    """The account a sign-up just created with privilege fields logs in (auth.login, with the e-mail or
+    user name and the password the sign-up sent) and calls an admin route: (login, admin call)."""
+    lc = ctx.cfg.auth.login
+    admin = next((o for o in ctx.operations if is_admin_route(ctx, o) and not is_public(ctx, o)), None)
+    if lc is None or lc.cookie or admin is None or not isinstance(body, dict):
+        return []
+    email_attr = ctx.cfg.auth.users.email if ctx.cfg.auth.users else "email"
+    login = body.get(email_attr) or body.get("email") or body.get("username")
+    password = next((v for k, v in body.items() if "pass" in k.lower() and isinstance(v, str)), None)
+    target = privileged_target(ctx, admin)
+    if not login or password is None or target is None:
+        return []
+    sent = login_body(lc, email=str(login), password=password, sub=str(body.get("username") or login), name="signup")
+    ex = await ctx.prober.send(
+        lc.method, lc.path, None, lane=lane, label="the new account logs in", **login_kwargs(lc, sent)
+    )
+    try:
+        token = extract_token(lc, ex.status, ex.response_headers, ex.text)
+    except LoginError:
+        return []
+    remember(ctx, "token", "the account the sign-up escalated", token)
+    auth = {ctx.cfg.auth.header: f"{ctx.cfg.auth.scheme} {token}".strip()}
+    label = f"the new account calls the admin route {admin.id}"
+    call = await ctx.send_op(admin, target[1], None, headers=auth, lane=lane, label=label, use_identity_auth=False)
+    return [ex, call] if call.ok else []
+
+
+def _escalation_note(ex: Exchange) -> str:
+    calls = "; ".join(c.summary() for c in ex.calls if c.operation not in ("DescribeTable", "ListTables"))
+    return f"{ex.label}: {ex.method} {ex.path} answered {ex.status}" + (f" ({calls})" if calls else "")
+
+
 async def _owner(ctx: ScanContext, op: Operation) -> AsyncIterator[Finding]:
+    if is_public(ctx, op) or is_admin_route(ctx, op):
+        return  # as before: the caller's own writes on user routes
     if (writer := _writer(ctx, op)) is None:
         return
     me, path = writer
@@ -199,7 +288,7 @@ async def _owner(ctx: ScanContext, op: Operation) -> AsyncIterator[Finding]:
     if victim is None or not fields:
         return
     extra = dict.fromkeys(fields, victim.sub)
-    body = {**(sample_body(op, ctx) or {}), **extra}
+    body = _with(sample_body(op, ctx), extra)
     ex, changes = await _send(ctx, op, me, path, body, f"{me.name} names {victim.name} as the owner in its write")
     # an ownership attribute of THAT table (from its seeded items; the usual names for a table without seeds)
     owner_attrs = _owner_attrs(ctx)
@@ -224,7 +313,7 @@ async def _owner(ctx: ScanContext, op: Operation) -> AsyncIterator[Finding]:
 
 FAMILY = PerOperation(
     meta=MASS_ASSIGNMENT,
-    routes=Routes.USER,
+    routes=Routes.ALL,  # public sign-ups too; admin routes and the login are left out by the probes
     probes=(
         Probe(checks=(PRIVILEGE,), run=_privilege, body=True),
         Probe(checks=(OWNER,), run=_owner, body=True),

@@ -4,6 +4,7 @@ the identities' own (legitimate) requests that several families share."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import fnmatch
 from dataclasses import dataclass
 from typing import Any
@@ -15,28 +16,10 @@ from gate.dynamo.fixtures import OwnedItem
 from gate.target.openapi import Operation
 from gate.target.probe import Exchange
 
-_SAMPLES = {"integer": 7, "number": 7.5, "boolean": True, "array": [], "object": {}}
 
-
-def sample_body(op: Operation, ctx: ScanContext | None = None, marker: str = "authgate-probe") -> dict[str, Any] | None:
-    """A body that fits the operation's schema, with recognisable string values.
-
-    A schema-less body (`body: dict`) gets the non-key string attributes of the seeded items, the
-    fields such a handler most likely writes.
-    """
-    if not op.has_body:
-        return None
-    body: dict[str, Any] = {}
-    for name, typ in op.body_types:
-        body[name] = _SAMPLES.get(typ, f"{marker}-{name}")
-    if not body and ctx is not None:
-        keys = {k for t in ctx.tables for k in t.key} | set(op.path_params)
-        for item in ctx.owned:
-            for name, value in item.item.items():
-                if isinstance(value, str) and name not in keys and "password" not in name and name != "role":
-                    body.setdefault(name, f"{marker}-{name}")
-        body = dict(list(sorted(body.items()))[:4])
-    return body
+def sample_body(op: Operation, ctx: ScanContext) -> Any:
+    """The body of `op`'s legitimate request (a copy: probes add fields to it); see ScanContext.body_of."""
+    return copy.deepcopy(ctx.body_of(op))
 
 
 def is_admin_route(ctx: ScanContext, op: Operation) -> bool:
@@ -113,7 +96,7 @@ async def _send_own(ctx: ScanContext, op: Operation, identity: Identity, path: s
     if op.method == "GET":
         return OwnRequest(identity, await ctx.prober.send("GET", path, identity, label=label), [])
     async with ctx.mutation() as (lane, changes):
-        ex = await ctx.prober.send(op.method, path, identity, json_body=sample_body(op, ctx), lane=lane, label=label)
+        ex = await ctx.send_op(op, path, identity, lane=lane, label=label)
     return OwnRequest(identity, ex, changes)
 
 

@@ -87,6 +87,7 @@ class Console:
             self.line()
         for note in r.notes:
             self.line(f"  note: {clean(note, 300)}")
+        self.coverage(r)
         v = r.verdict
         self.line(
             f"  score {v.score}/100 ({v.grade})   gate score {v.gate_score} vs threshold {r.threshold}   "
@@ -97,6 +98,17 @@ class Console:
         word = {"pass": "PASS", "fail": "FAIL"}.get(v.verdict, "ERROR")
         where = f"report: {report_path}   " if report_path else ""
         self.line(f"  {self._c(word, word)}  {where}{r.duration_s:.1f} s")
+
+    def coverage(self, r: ScanResult) -> None:
+        """`coverage 12/12 operations`, or that line and each operation no legitimate request reached."""
+        counted = [e for e in r.coverage if not e.get("skipped")]
+        if not counted:
+            return
+        self.line(f"  coverage {r.operations_reached}/{len(counted)} operations")
+        for e in counted:
+            if not e.get("reached"):
+                why = e.get("reason") or f"answered {e.get('status')}"
+                self.line(f"    not reached: {clean(str(e.get('operation')), 80)}  {clean(str(why), 200)}")
 
     def config_problems(self, problems: list[str]) -> None:
         """One line per problem, naming the key (`identities.bob.sub: Field required`), even when quiet."""

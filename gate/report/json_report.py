@@ -99,6 +99,7 @@ def build(result: ScanResult) -> dict[str, Any]:
         "stats": {
             "requests": result.requests,
             "dynamodb_calls": result.dynamodb_calls,
+            "operations_reached": result.operations_reached,
             "new": len(result.new),
             "accepted": len(result.accepted),
             "fixed": len(result.fixed),
@@ -110,6 +111,7 @@ def build(result: ScanResult) -> dict[str, Any]:
         "findings": [finding_dict(f) for f in sorted(result.findings, key=Finding.sort_key)],
         "fixed": [e.to_dict() for e in result.fixed],
         "access_profile": list(result.access_profile),
+        "coverage": list(result.coverage),
         "rules": [rule_dict(m) for m in sorted(result.rules, key=lambda m: m.id)],
     }
 
@@ -205,6 +207,7 @@ def parse(doc: dict[str, Any]) -> ScanResult:
             phases=[Phase(**p) for p in doc.get("phases", [])],
             notes=list(doc.get("notes", [])),
             access_profile=list(doc.get("access_profile", [])),
+            coverage=list(doc.get("coverage", [])),
             shard=doc.get("shard"),
             baseline=doc.get("baseline"),
             rules=[_rule(r) for r in doc.get("rules", [])],

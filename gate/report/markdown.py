@@ -223,9 +223,23 @@ def _footer(result: ScanResult) -> list[str]:
     if result.shard:
         bits.append(f"shard {text(result.shard, 12)}")
     lines = [f"<sub>{', '.join(bits)}. authgate {__version__}.</sub>", ""]
+    lines += _coverage(result)
     if result.notes:
         lines += ["Notes:", ""] + [f"- {text(n, 300)}" for n in result.notes[:10]] + [""]
     return lines
+
+
+def _coverage(result: ScanResult) -> list[str]:
+    """One line: how many operations a legitimate request reached, and the first of those it did not."""
+    counted = [e for e in result.coverage if not e.get("skipped")]
+    if not counted:
+        return []
+    missed = [str(e.get("operation")) for e in counted if not e.get("reached")]
+    line = f"Coverage: {result.operations_reached}/{len(counted)} operations reached by a legitimate request"
+    if missed:
+        shown = ", ".join(code(m, 80) for m in missed[:3]) + (f" and {len(missed) - 3} more" if len(missed) > 3 else "")
+        line += f"; not tested: {shown}"
+    return [line + ".", ""]
 
 
 # -- assembly -----------------------------------------------------------------------------------

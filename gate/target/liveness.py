@@ -1,16 +1,17 @@
 """Is the service still there? A service that exits or stops answering during the checks is never a pass.
 
 The probe engine reports every probe that ended in a transport error. When the service process of
-that lane has exited, the gate says so: the probe in flight when the connection broke is the one
-that took it down (`Crash`, proof of a denial of service: errors.crash), its exit status and last
-log lines are kept, and the service is restarted once, the same way on the same port, so the rest
-of the scan still runs. Every probe that met a dead service is `lost`: the operation it belonged to
-was not tested, so the scan is incomplete. A second death is not restarted.
+that lane has exited, the gate restarts it (the same way, on the same port) and sends that probe
+once more: a service dies on its own too (a timer, background work, the OOM killer), and the probe
+in flight at that moment is not to blame for it. Only when the replay takes the restarted service
+down again is the probe the cause (`Crash`, proof of a denial of service: errors.crash); its exit
+status and last log lines are kept, the service is restarted again, and later probes of that
+operation are not sent (the crash is its finding; another probe would only kill it again). When the
+replay is answered, the answer is the probe's, and the death counts as one between probes.
 
-A probe whose connection was refused (ConnectError) did not kill the service: it was already dead
-(it died between probes, from background work) and that probe is lost, not blamed. Later probes of
-an operation that killed the service are not sent (the crash is its finding; another probe of it
-would only kill the restarted service again).
+Deaths not explained by a crash are restarted once (MAX_RESTARTS); after that every probe that meets
+a dead service is `lost`: the operation it belonged to was not tested, so the scan is incomplete. A
+probe whose connection was refused (ConnectError) did not kill the service: it was already dead.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from gate.target.probe import Exchange, Prober
 from gate.target.service import LOG_TAIL, Service
 
 MAX_RESTARTS = 1
+MAX_CRASHES = 3  # operations proven to kill the service, each restarted after its proof
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,32 +64,46 @@ class Liveness:
                 return f"not sent: {ex.method} {ex.path.split('?', 1)[0]} took the service down"
         return None
 
-    async def on_error(self, ex: Exchange) -> None:
-        """Called by the probe engine for every probe that ended in a transport error."""
+    async def on_error(self, ex: Exchange, replay_of: Exchange | None = None) -> bool:
+        """Called by the probe engine for every probe that ended in a transport error; True: the service was
+        restarted after it died with this probe in flight, so send the probe once more (`replay_of`: the
+        first sending, when this is that replay)."""
         if ex.lane >= len(self.service.instances):
-            return
+            return False
         inst = self.service.instances[ex.lane]
         async with self._lock:
             if inst.proc is None or inst.proc.poll() is None:
-                return  # alive: a timeout or a reset of its own, judged by the checks
-            if self.deaths > MAX_RESTARTS or self.restart_failed:
+                return False  # alive: a timeout or a reset of its own, judged by the checks
+            in_flight = not (ex.error or "").startswith("ConnectError")
+            code, log = inst.proc.returncode, inst.log_lines()[-LOG_TAIL:]
+            if replay_of is not None and in_flight and len(self.crashes) < MAX_CRASHES:
+                # the same probe took the restarted service down again: it is the cause
+                self.deaths -= 1  # that death is explained
+                restarted = await self._restart(ex.lane)
+                self.crashes.append(Crash(exchange=replay_of, exit_code=code, log=log, restarted=restarted))
+                if not restarted:
+                    self.lost.append(ex)
+                return False
+            if self.deaths >= MAX_RESTARTS or self.restart_failed:
+                self.deaths = max(self.deaths, MAX_RESTARTS + 1)
                 self.lost.append(ex)  # dead for good: every later probe on it is lost
-                return
+                return False
             self.deaths += 1
-            code = inst.proc.returncode
-            log = inst.log_lines()[-LOG_TAIL:]
-            restarted = False
-            if self.deaths <= MAX_RESTARTS:
-                try:
-                    await asyncio.to_thread(self.service.restart, ex.lane)
-                    restarted = True
-                except ScanError as exc:
-                    self.restart_failed = exc.message
-            killed_it = not (ex.error or "").startswith("ConnectError")
-            if killed_it:
-                self.crashes.append(Crash(exchange=ex, exit_code=code, log=log, restarted=restarted))
-            if not (killed_it and restarted):  # the probe that took it down was tested: its answer is the crash
+            if not await self._restart(ex.lane):
                 self.lost.append(ex)
+                return False
+            if in_flight and replay_of is None:
+                return True
+            self.lost.append(ex)
+            return False
+
+    async def _restart(self, lane: int) -> bool:
+        try:
+            await asyncio.to_thread(self.service.restart, lane)
+        except ScanError as exc:
+            self.restart_failed = exc.message
+            return False
+        return True
 
     def problems(self) -> list[str]:
         """Why the scan is incomplete, if the service died: named as such, with the probes it cost."""

@@ -96,6 +96,13 @@ def redact_text(text: str | None, secrets: list[str], keep: int = 0) -> str:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Multipart:
+    """A multipart/form-data body: field -> (filename, value); a filename of None makes a plain field."""
+
+    fields: dict[str, tuple[str | None, str]]
+
+
 class Prober:
     """Sends probes down lanes; lane i is service instance i behind recorder port i."""
 
@@ -119,7 +126,7 @@ class Prober:
         # gate/target/liveness.py: told of every probe that ended in a transport error (did the service die?),
         # asked whether a lane's service still runs, and whether a probe must not be sent (its operation took
         # the service down once already: sending it again would only kill it again)
-        self.on_error: Callable[[Exchange], Awaitable[None]] | None = None
+        self.on_error: Callable[[Exchange, Exchange | None], Awaitable[bool]] | None = None
         self.alive: Callable[[int], bool] | None = None
         self.refuse: Callable[[str, str], str | None] | None = None
 
@@ -163,6 +170,7 @@ class Prober:
         label: str = "",
         lane: int | None = None,
         use_identity_auth: bool = True,
+        multipart: dict[str, tuple[str | None, str]] | None = None,
     ) -> Exchange:
         """One probe. `lane` is given by a caller that already holds it (inside `exclusive`)."""
         if self.sent >= MAX_REQUESTS:
@@ -170,7 +178,8 @@ class Prober:
         if self._deadline is not None and time.monotonic() > self._deadline:
             raise self._over_budget()
         self.sent += 1
-        args = (method, path, identity, headers, json_body, data, params, cookies, label, use_identity_auth)
+        body = json_body if multipart is None else _Multipart(multipart)
+        args = (method, path, identity, headers, body, data, params, cookies, label, use_identity_auth)
         if lane is not None:
             return await self._watched(lane, *args)
         async with self._exclusive:  # wait while an exclusive section runs
@@ -189,8 +198,12 @@ class Prober:
             self.sent -= 1  # never sent
             return Exchange(next(self._ids), lane, args[0].upper(), args[1], None, {}, None, error=why, label=args[8])
         ex = await self._send_on(lane, *args)
-        if ex.error is not None and self.on_error is not None:
-            await self.on_error(ex)
+        if ex.error is not None and self.on_error is not None and await self.on_error(ex, None):
+            self.sent += 1  # the service died with it in flight and was restarted: sent once more (liveness)
+            again = await self._send_on(lane, *args)
+            if again.error is not None:
+                await self.on_error(again, ex)
+            return again
         return ex
 
     async def _send_on(
@@ -218,7 +231,13 @@ class Prober:
             hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
         body_text: str | None = None
         content: bytes | None = None
-        if json_body is not None:
+        if isinstance(json_body, _Multipart):  # form fields and files: (filename or None, value)
+            boundary = {"Content-Type": "multipart/form-data; boundary=authgate-boundary"}  # the same every time
+            built = httpx.Request("POST", "http://127.0.0.1/", files=json_body.fields, headers=boundary)
+            content = built.read()
+            hdrs.setdefault("Content-Type", built.headers["content-type"])
+            body_text = content.decode("utf-8", "replace")
+        elif json_body is not None:
             body_text = json.dumps(json_body)
             content = body_text.encode()
             hdrs.setdefault("Content-Type", "application/json")

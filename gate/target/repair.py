@@ -288,7 +288,22 @@ _NAMED_MISSING = (
     re.compile(rf"required (?:field|parameter|param|property|argument|key)s?:?\s+{_FIELD}", re.I),
     re.compile(rf"^{_FIELD}(?: field| parameter| param)? (?:is|are) (?:required|missing)", re.I),
     re.compile(rf"{_FIELD} (?:field |parameter )?(?:is|are) (?:required|missing)", re.I),
+    re.compile(rf"^{_FIELD} or {_FIELD}\b.*\brequired", re.I),  # "display_name or bio (strings) required"
 )
+# "unknown fields: body, email, topic": a handler with an allow-list names what it refused
+_UNKNOWN_LIST = re.compile(
+    r"(?:unknown|unexpected|unrecognized|extra|not allowed)\s+(?:fields?|keys?|properties|parameters?)\s*:?\s*"
+    r"([A-Za-z_][\w\-]*(?:\s*,\s*[A-Za-z_][\w\-]*)*)",
+    re.I,
+)
+
+
+def _dropped(msg: str, built: Built) -> list[Issue]:
+    """The fields a plain message lists as refused, among those the body carries."""
+    m = _UNKNOWN_LIST.search(msg)
+    body = built.body if isinstance(built.body, Mapping) else {}
+    names = [n.strip() for n in m[1].split(",")] if m else []
+    return [Issue("body", (n,), "drop", {}) for n in names if n in body]
 
 
 def _message_issue(where: str | None, path: tuple[str | int, ...], msg: str, current: Any) -> Issue | None:
@@ -370,7 +385,8 @@ def issues(text: str, built: Built, body_taking: bool) -> list[Issue]:
         texts = [str(data[k]) for k in _TEXT_KEYS if isinstance(data.get(k), str)]
     else:
         texts = [str(data)]
-    return [i for t in texts if (i := _plain_issue(t, body_taking)) is not None][:1]
+    dropped = [i for t in texts for i in _dropped(t, built)]
+    return dropped or [i for t in texts if (i := _plain_issue(t, body_taking)) is not None][:1]
 
 
 # -- applying -----------------------------------------------------------------------------------

@@ -137,29 +137,38 @@ class Sandbox:
             site = str(self.home / "site-packages")
             env.update(PIP_TARGET=site, PYTHONPATH=site, PIP_DISABLE_PIP_VERSION_CHECK="1")
             env["PATH"] = os.pathsep.join((site + "/bin", str(self.home / ".local" / "bin"), env["PATH"]))
+        if "PYTHONPATH" in extra and "PYTHONPATH" in env:  # the service's own folders first, then its pip folder
+            extra = {**extra, "PYTHONPATH": extra["PYTHONPATH"] + os.pathsep + env["PYTHONPATH"]}
         env.update(extra)
         return {k: v for k, v in env.items() if not k.startswith(_NEVER)}
 
-    def argv(self, argv: list[str]) -> list[str]:
-        """The command line that starts `argv` in the sandbox.
+    def argv(self, argv: list[str], env: dict[str, str] | None = None) -> list[str]:
+        """The command line that starts `argv` in the sandbox (with `env`, the environment it will get).
 
         When the interpreter lies below a folder other users cannot pass (a pyenv under /root, 0700), the
         service first enters a mount namespace of its own, where that folder is an empty tmpfs with only the
-        interpreter's entry bound back in (so the rest of root's home is not even visible), then drops to the
-        sandbox's user (util-linux `unshare` and `setpriv`)."""
+        interpreter's entry bound back in, read-only (so the rest of root's home is not even visible), then
+        drops to the sandbox's user (util-linux `unshare` and `setpriv`). Folders of the service's own
+        `PYTHONPATH` (service.env) below the closed folder are bound back the same way, each on its own: a
+        user's `PYTHONPATH: /root/.cache/deps` is readable, the rest of `/root/.cache` is not."""
         if "/" not in argv[0] and shutil.which(argv[0], path=self.env({})["PATH"]) is None:
             raise NotFound(argv[0])  # said before any wrapper runs: `command not found`, not an exit code
         if self.reopen is None or self.uid is None:
             return argv
         closed, entry = self.reopen
+        entries = [entry, *_entries_below(closed, (env or {}).get("PYTHONPATH", ""), entry)]
         script = (
-            'set -e; k="$1" c="$2" e="$3" u="$4"; shift 4; mount --make-rprivate /; mkdir -p "$k"; '
-            'mount --bind "$c/$e" "$k"; mount -t tmpfs -o mode=0755 authgate "$c"; mkdir -p "$c/$e"; '
-            'mount --bind "$k" "$c/$e"; exec setpriv --reuid="$u" --regid="$u" --clear-groups -- env -u PWD "$@"'
+            'set -e; umask 022; k="$1" c="$2" u="$3" n="$4"; shift 4; mount --make-rprivate /; i=0; '
+            'for e in "$@"; do [ $i -lt $n ] || break; mkdir -p "$k/$i"; mount --bind "$c/$e" "$k/$i"; '
+            "i=$((i+1)); done; "
+            'mount -t tmpfs -o mode=0755 authgate "$c"; i=0; '
+            'while [ $i -lt $n ]; do e="$1"; shift; mkdir -p "$c/$e"; mount --bind "$k/$i" "$c/$e"; '
+            'mount -o remount,bind,ro "$c/$e"; i=$((i+1)); done; '
+            'umask 077; exec setpriv --reuid="$u" --regid="$u" --clear-groups -- env -u PWD "$@"'
         )
         keep = str(self.base / "keep")
         wrapper = ["unshare", "--mount", "--", "sh", "-c", script, "authgate-sandbox"]
-        return [*wrapper, keep, closed, entry, str(self.uid), *argv]  # sh's $1..$4, then the command
+        return [*wrapper, keep, closed, str(self.uid), str(len(entries)), *entries, *argv]
 
     def popen_kwargs(self) -> dict[str, Any]:
         """What `subprocess.Popen` needs to start a process in the sandbox: its own session and user (given
@@ -241,6 +250,19 @@ def _unreachable_by_others(paths: list[Path]) -> tuple[str, str] | None:
             except OSError:
                 return str(folder), nxt.name
     return None
+
+
+def _entries_below(closed: str, pythonpath: str, entry: str) -> list[str]:
+    """The folders of a `PYTHONPATH` that lie below `closed` (relative to it), but not within `entry`."""
+    out: list[str] = []
+    for part in pythonpath.split(os.pathsep):
+        path = Path(part)
+        if not path.is_absolute() or not path.is_dir() or not path.resolve().is_relative_to(closed):
+            continue
+        rel = str(path.resolve().relative_to(closed))
+        if rel != "." and not Path(rel).is_relative_to(entry) and rel not in out:
+            out.append(rel)
+    return out
 
 
 def _reopening(closed: tuple[str, str]) -> tuple[str, str] | None:

@@ -92,7 +92,7 @@ def run_install(cfg: Config, workdir: Path, env: dict[str, str], box: Sandbox, t
         return
     try:
         code, out, err = run_bounded(
-            box.argv(shlex.split(cfg.service.install)), cwd=workdir, env=env, timeout=timeout, **box.popen_kwargs()
+            box.argv(shlex.split(cfg.service.install), env), cwd=workdir, env=env, timeout=timeout, **box.popen_kwargs()
         )
     except NotFound as exc:
         raise ScanError(f"service.install: command not found: {exc}") from None
@@ -135,7 +135,7 @@ async def _poll_ready(inst: Instance, ready_path: str, timeout: float, abort: th
 def _popen(argv: list[str], cwd: Path, env: dict[str, str], log: IO[bytes], box: Sandbox) -> subprocess.Popen[bytes]:
     try:
         return subprocess.Popen(
-            box.argv(argv),
+            box.argv(argv, env),
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,

@@ -43,10 +43,16 @@ class ScanResult:
     phases: list[Phase] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     access_profile: list[dict[str, Any]] = field(default_factory=list)
+    # one entry per operation: did a legitimate request reach it (gate/checks/reach.py)
+    coverage: list[dict[str, Any]] = field(default_factory=list)
     shard: str | None = None
     baseline: str | None = None
     config: str = ".authgate.yml"  # the config file, relative to `service`: where unlocated findings point
     rules: list[CheckMeta] = field(default_factory=list)  # every registered check, by id (gate.runner)
+
+    @property
+    def operations_reached(self) -> int:
+        return sum(1 for e in self.coverage if e.get("reached") is True)
 
     @property
     def new(self) -> list[Finding]:

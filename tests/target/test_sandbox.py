@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import zipfile
@@ -173,3 +174,37 @@ def _wheel(path: Path) -> None:
         for name, text in files.items():
             whl.writestr(name, text)
         whl.writestr("authgate_test_dep-1.0.dist-info/RECORD", "\n".join(record) + "\n")
+
+
+def test_a_pythonpath_folder_below_a_closed_home_is_readable_and_nothing_beside_it(tmp_path: Path) -> None:
+    """service.env's PYTHONPATH may name a folder below a home other users cannot pass (pip --target into
+    ~/.cache): the sandbox's user imports from it, and the rest of that home stays out of sight."""
+    (tmp_path / "root").mkdir()
+    box = Sandbox.create(tmp_path / "root")
+    try:
+        if box.reopen is None or box.uid is None:
+            pytest.skip("the interpreter is open to other users here: no folder is reopened")
+        closed = Path(box.reopen[0])
+        deps = Path(tempfile.mkdtemp(prefix="authgate-test-deps-", dir=closed))
+        beside = Path(tempfile.mkdtemp(prefix="authgate-test-beside-", dir=closed))
+        try:
+            deps.chmod(0o755)  # as pip --target leaves it
+            (deps / "gate_test_dep.py").write_text("VALUE = 'imported'\n")
+            (beside / "private.txt").write_text("root's own\n")
+            env = box.env({"PYTHONPATH": str(deps)})
+            code = f"import gate_test_dep, os; print(gate_test_dep.VALUE, os.path.exists({str(beside)!r}))"
+            proc = subprocess.run(
+                box.argv([sys.executable, "-c", code], env),
+                cwd=box.root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=30,
+                **box.popen_kwargs(),
+            )
+        finally:
+            shutil.rmtree(deps, ignore_errors=True)
+            shutil.rmtree(beside, ignore_errors=True)
+    finally:
+        box.close()
+    assert proc.stdout.split() == ["imported", "False"], proc.stderr

@@ -64,6 +64,9 @@ if MODE == "spy":
     except OSError:
         wrote = False
     tables = {}
+    # through the recorder first: it holds the call until the gate has seeded the tables, so DynamoDB Local
+    # listens by then (it boots while the service starts, and a spy scanning ports at once would find none)
+    boto3.client("dynamodb").list_tables()
     for port in sorted(_listening_ports()):
         client = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}")
         try:
