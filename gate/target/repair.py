@@ -198,12 +198,8 @@ def _pydantic(detail: list[Any]) -> Iterator[Issue]:
             yield Issue(where, path, "drop", {})
         elif kind in _MEDIA or (kind in _WHOLE_BODY_MEDIA and where == "body" and not path):
             yield Issue("body", (), "media", {})
-        elif (hint := (_V2.get(kind) or _V1.get(kind) or _fixed_none)(ctx, msg)) is not None:
+        elif (reader := _V2.get(kind) or _V1.get(kind)) is not None and (hint := reader(ctx, msg)) is not None:
             yield Issue(where, path, "set", hint)
-
-
-def _fixed_none(ctx: Mapping[str, Any], msg: str) -> None:
-    return None
 
 
 # -- reading messages (jsonschema, marshmallow, plain) -------------------------------------------

@@ -10,7 +10,7 @@ This module must not import `gate.target.openapi`: `Operation` carries a `Reques
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,7 +138,9 @@ def properties(schema: Mapping[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def _merge_params(shared: Iterable[Any], own: Iterable[Any], convert: Any) -> tuple[Param, ...]:
+def _merge_params(
+    shared: Iterable[Any], own: Iterable[Any], convert: Callable[[Mapping[str, Any]], Param | None]
+) -> tuple[Param, ...]:
     """Path-item parameters then the operation's; the operation's win by (name, in)."""
     merged: dict[tuple[str, str], Param] = {}
     for raw in [*shared, *own]:

@@ -436,27 +436,24 @@ def _class_char(items: list[tuple[Any, Any]]) -> str:
     raise _Unsupported(str(op))
 
 
+_CATEGORY_ESCAPE = {
+    sre.CATEGORY_DIGIT: r"\d",
+    sre.CATEGORY_NOT_DIGIT: r"\D",
+    sre.CATEGORY_WORD: r"\w",
+    sre.CATEGORY_NOT_WORD: r"\W",
+    sre.CATEGORY_SPACE: r"\s",
+    sre.CATEGORY_NOT_SPACE: r"\S",
+}
+
+
 def _class_member(op: Any, av: Any) -> str:
+    """One member of a parsed class back as regex text, to test candidates against a negated class."""
     if op is sre.LITERAL:
         return re.escape(chr(av))
     if op is sre.RANGE:
         return f"{re.escape(chr(av[0]))}-{re.escape(chr(av[1]))}"
-    if op is sre.CATEGORY:
-        return {v: k for k, v in _CATEGORY_ESCAPES.items()}.get(av) or _raise(op)
-    return _raise(op)
-
-
-_CATEGORY_ESCAPES = {
-    r"\d": sre.CATEGORY_DIGIT,
-    r"\D": sre.CATEGORY_NOT_DIGIT,
-    r"\w": sre.CATEGORY_WORD,
-    r"\W": sre.CATEGORY_NOT_WORD,
-    r"\s": sre.CATEGORY_SPACE,
-    r"\S": sre.CATEGORY_NOT_SPACE,
-}
-
-
-def _raise(op: Any) -> str:
+    if op is sre.CATEGORY and av in _CATEGORY_ESCAPE:
+        return _CATEGORY_ESCAPE[av]
     raise _Unsupported(str(op))
 
 
