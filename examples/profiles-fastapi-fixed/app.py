@@ -9,15 +9,17 @@ import os
 import secrets
 import time
 import uuid
+from enum import IntEnum
+from typing import Literal
 
 import boto3
 import jwt
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
-from fastapi import Depends, FastAPI, Header, HTTPException
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Depends, FastAPI, Header, HTTPException, Query
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
-from passwords import verify_password
+from passwords import hash_password, verify_password
 
 app = FastAPI(title="profiles (fixed)")
 ddb = boto3.resource("dynamodb")
@@ -236,3 +238,59 @@ def admin_delete_user(user_id: str, user: dict = Depends(admin)):
     # OK: role checked before the delete
     profiles.delete_item(Key={"user_id": user_id})
     return {"deleted": user_id}
+
+
+class Plan(IntEnum):
+    free = 1
+    pro = 2
+    team = 3
+
+
+class SignUp(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=3, max_length=32, pattern=r"^[a-z][a-z0-9-]+$")
+    email: EmailStr
+    password: str = Field(min_length=8, max_length=128)
+    display_name: str = Field(min_length=1, max_length=80)
+    plan: Plan = Plan.free
+    role: Literal["user", "admin"] = "user"
+
+
+@app.post("/signup", status_code=202)
+def signup(body: SignUp):
+    # OK: role and plan are never taken from the request: a new account is a "user" on the free plan (admins and
+    # billing change them); it stays disabled until its e-mail address is confirmed
+    item = {"user_id": body.username, "email": body.email.lower(), "display_name": body.display_name,
+            "plan": int(Plan.free), "role": "user", "password_hash": hash_password(body.password),
+            "enabled": False, "email_confirmed": False}
+    try:
+        profiles.put_item(Item=item, ConditionExpression=Attr("user_id").not_exists())
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+    # OK: the same answer whether or not the name was taken: the caller learns nothing about other accounts
+    return {"status": "check your email"}
+
+
+@app.get("/posts/search")
+def search_posts(q: str = Query(min_length=2, max_length=50), user: dict = Depends(current_user)):
+    # OK: only the caller's own posts (a Query on its own partition), matched here
+    items = posts.query(KeyConditionExpression=Key("owner_id").eq(user["sub"]))["Items"]
+    return [p for p in items if q.lower() in str(p.get("body", "")).lower() or q == p.get("topic")]
+
+
+class Report(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Literal["spam", "abuse", "other"]
+    detail: str = Field(default="", max_length=500)
+
+
+@app.post("/posts/{owner_id}/{post_id}/reports", status_code=201)
+def report_post(owner_id: str, post_id: str, body: Report, user: dict = Depends(current_user)):
+    # OK: signed in; the report is the caller's own record (its partition), naming the post it is about
+    item = {"owner_id": user["sub"], "post_id": "report-" + uuid.uuid4().hex, "about": f"{owner_id}/{post_id}",
+            "reason": body.reason, "detail": body.detail}
+    posts.put_item(Item=item)
+    return {"report_id": item["post_id"]}

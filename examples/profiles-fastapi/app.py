@@ -6,11 +6,15 @@ Each route is marked `# NOT OK:` with the flaw authgate must find, or `# OK:`.
 import os
 import time
 import uuid
+from enum import IntEnum
+from typing import Literal
 
 import boto3
 import jwt
 from boto3.dynamodb.conditions import Attr, Key
-from fastapi import Depends, FastAPI, Header, HTTPException, Request
+from botocore.exceptions import ClientError
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from pydantic import BaseModel, EmailStr, Field
 
 from passwords import hash_password
 
@@ -166,3 +170,55 @@ def admin_delete_user(user_id: str, user: dict = Depends(current_user)):
     # NOT OK: bfla - any signed-in user may delete any account (no role check)
     profiles.delete_item(Key={"user_id": user_id})
     return {"deleted": user_id}
+
+
+class Plan(IntEnum):
+    free = 1
+    pro = 2
+    team = 3
+
+
+class SignUp(BaseModel):
+    username: str = Field(min_length=3, max_length=32, pattern=r"^[a-z][a-z0-9-]+$")
+    email: EmailStr
+    password: str = Field(min_length=8, max_length=128)
+    display_name: str = Field(min_length=1, max_length=80)
+    plan: Plan = Plan.free
+    role: Literal["user", "admin"] = "user"
+
+
+@app.post("/signup", status_code=201)
+def signup(body: SignUp):
+    # NOT OK: mass-assignment.privilege - the declared `role` (and `plan`) are stored as given: anyone signs up
+    # as an admin on the team plan; enumeration.response - 409 for a taken user name, 201 for a new one
+    item = {"user_id": body.username, "email": body.email.lower(), "display_name": body.display_name,
+            "plan": int(body.plan), "role": body.role, "password_hash": hash_password(body.password),
+            "enabled": True, "email_confirmed": True}
+    try:
+        profiles.put_item(Item=item, ConditionExpression=Attr("user_id").not_exists())
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        raise HTTPException(409, "user name taken") from None
+    return {"user_id": body.username, "role": body.role}
+
+
+@app.get("/posts/search")
+def search_posts(q: str = Query(min_length=2, max_length=50), user: dict = Depends(current_user)):
+    # OK: only the caller's own posts (a Query on its own partition), matched here
+    items = posts.query(KeyConditionExpression=Key("owner_id").eq(user["sub"]))["Items"]
+    return [p for p in items if q.lower() in str(p.get("body", "")).lower() or q == p.get("topic")]
+
+
+class Report(BaseModel):
+    reason: Literal["spam", "abuse", "other"]
+    detail: str = Field(default="", max_length=500)
+
+
+@app.post("/posts/{owner_id}/{post_id}/reports", status_code=201)
+def report_post(owner_id: str, post_id: str, body: Report):
+    # NOT OK: authn.missing - no authentication at all: anyone files reports, as often as they like
+    item = {"owner_id": "reports", "post_id": uuid.uuid4().hex, "about": f"{owner_id}/{post_id}",
+            "reason": body.reason, "detail": body.detail}
+    posts.put_item(Item=item)
+    return {"report_id": item["post_id"]}

@@ -116,7 +116,8 @@ def _shape(ex: Exchange, email: str) -> str:
     """The body with the submitted address and ids/timestamps taken out."""
     text = ex.text[:4000]
     for s in (email, email.split("@")[0]):
-        text = text.replace(s, "{email}")
+        if len(s) >= 4:  # a short one ("a" of a@b) would be replaced inside every word of the body
+            text = text.replace(s, "{email}")
     return " ".join(_NOISE.sub("#", text).split())
 
 
@@ -357,7 +358,9 @@ async def lookups(ctx: ScanContext) -> AsyncIterator[Finding]:
         if existing == unknown:
             continue
         pairs = [await _lookup_pair(ctx, op, caller, spot, (existing, unknown), i) for i in range(MIN_PAIRS)]
-        valid = [p for p in pairs if not p.throttled]
+        # a 400/422 says the value did not validate (another identity's address may not pass an e-mail check
+        # the generated one passes), not whether the account exists
+        valid = [p for p in pairs if not p.throttled and not {p.existing.status, p.unknown.status} & {400, 422}]
         how = response_difference(valid, existing, unknown)
         if not how:
             continue
@@ -373,7 +376,7 @@ async def lookups(ctx: ScanContext) -> AsyncIterator[Finding]:
             message=f"{op.id} tells an existing account from an unknown one by its {spot[1]} ({how})",
             evidence=ctx.evidence(first.existing, notes=notes),
             parameter=spot[1],
-            identity=caller.name if caller else "anonymous",
+            identity=caller.name if caller else None,
             roles=ctx.roles(caller),
         )
 

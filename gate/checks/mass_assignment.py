@@ -234,7 +234,7 @@ async def _privilege(ctx: ScanContext, op: Operation) -> AsyncIterator[Finding]:
             changes=changed or changes_now,
             notes=[_describe(c, a) for c, a in mine] + [_escalation_note(e) for e in escalated],
         ),
-        identity=who,
+        identity=me.name if me else None,
         roles=ctx.roles(me),
     )
 

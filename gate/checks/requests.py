@@ -35,9 +35,10 @@ def configured(cfg: Config, op: Operation) -> Built:
     if oc.body is not None:
         body = {**body, **oc.body} if isinstance(body, dict) and isinstance(oc.body, dict) else oc.body
     query = {**built.query, **{k: _text(v) for k, v in oc.query.items()}}
+    given = {h.lower() for h in oc.headers}  # header names are case-insensitive: the config's replace the schema's
     out = Built(
         query=query,
-        headers={**headers, **oc.headers},
+        headers={**{k: v for k, v in headers.items() if k.lower() not in given}, **oc.headers},
         cookies={**built.cookies, **oc.cookies},
         body=body,
         media=built.media,

@@ -192,6 +192,10 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
         op = ctx.operation_for(carrier.method, carrier.path) if carrier else None
         where = _statement_for(statements, op)
         shown = [f"line {n}: {_shown(ctx, line, secret)}" for n, line, secret in h.lines[:SHOWN_LINES]]
+        # whose: the scan's identities in config order, then the rest (throwaway accounts, keys): the same names
+        # whatever order the probes ran in
+        rank = {name: i for i, name in enumerate(ctx.identities)}
+        h.owners.sort(key=lambda o: (rank.get(o, len(rank)), o))
         whose = ", ".join(h.owners[:3]) + (f" and {len(h.owners) - 3} more" if len(h.owners) > 3 else "")
         what = kind.replace("-", " ")
         yield meta.finding(

@@ -111,6 +111,7 @@ def _parse(doc: dict[str, Any], source: str) -> Spec:
             op = item.get(method)
             if not isinstance(op, dict):
                 continue
+            _objects_where_required(item, op)
             shape = shape_from_openapi(doc, item, op)
             props = properties(shape.body)
             ops.append(
@@ -127,6 +128,18 @@ def _parse(doc: dict[str, Any], source: str) -> Spec:
                 )
             )
     return Spec(operations=ops, source=source, notes=notes)
+
+
+def _objects_where_required(item: dict[str, Any], op: dict[str, Any]) -> None:
+    """Parameters and media types are objects in every version of the specification: anything else makes
+    the document malformed (one line, `parse`), not an operation quietly read without them."""
+    for p in [*(item.get("parameters") or []), *(op.get("parameters") or [])]:
+        if not isinstance(p, dict):
+            raise TypeError("a parameter is not an object")
+    body = op.get("requestBody")
+    content = body.get("content") if isinstance(body, dict) else None
+    if isinstance(content, dict) and not all(isinstance(m, dict) for m in content.values()):
+        raise TypeError("a media type is not an object")
 
 
 def _json_type(schema: Any) -> str:

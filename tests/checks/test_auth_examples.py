@@ -36,6 +36,7 @@ def test_vulnerable_example_has_exactly_these_authentication_findings(vulnerable
         ("account-state.token-after-password-change", "GET /users/{user_id}/profile", "authgate-control", ""),
         ("enumeration.response", "POST /login", None, ""),
         ("enumeration.response", "POST /password-reset", None, ""),
+        ("enumeration.response", "POST /signup", None, "username"),
         ("rate-limit.credentials", "POST /login", "authgate-ratelimit", ""),
         ("secrets-in-logs.token", "", "alice", "token"),
     }

@@ -26,7 +26,7 @@ from tests.conftest import run_cli
             "openapi: spec.yaml is neither valid JSON nor valid YAML (line 3",
         ),
         ("spec.json", '{"paths": {"/x": ', "openapi: spec.json is not valid JSON (line 1, column 18)"),
-        ("spec.json", '{"paths": {"/x": {"get": {"parameters": [42]}}}}', "openapi: spec.json is malformed (Attr"),
+        ("spec.json", '{"paths": {"/x": {"get": {"parameters": [42]}}}}', "openapi: spec.json is malformed (TypeError"),
         (
             "spec.json",
             '{"paths": {"/x": {"put": {"requestBody": {"content": {"a/b": 1}}}}}}',

@@ -24,11 +24,13 @@ def test_vulnerable_example_fails_with_proven_findings(vulnerable_report: tuple[
         ("bola.filter-scoped", "GET /me/posts", "alice"),
         ("bola.list", "GET /posts", "alice"),
         ("bola.list", "GET /profiles", "alice"),
+        ("authn.missing", "POST /posts/{owner_id}/{post_id}/reports", None),
         ("bola.read", "GET /users/{user_id}/profile", "alice"),
         ("bola.write", "DELETE /users/{user_id}/posts/{post_id}", "alice"),
         ("bola.write", "PUT /users/{user_id}/profile", "alice"),
         ("enumeration.response", "POST /login", None),
         ("enumeration.response", "POST /password-reset", None),
+        ("enumeration.response", "POST /signup", None),
         ("errors.leak", "GET /users/{user_id}/notes/{note_id}", "alice"),
         ("exposure.pii", "GET /posts", "alice"),
         ("exposure.secret", "GET /users/{user_id}/profile", "alice"),
@@ -37,6 +39,7 @@ def test_vulnerable_example_fails_with_proven_findings(vulnerable_report: tuple[
         ("jwt.weak-secret", "POST /login", "alice"),
         ("mass-assignment.owner", "POST /posts", "alice"),
         ("mass-assignment.privilege", "PUT /users/{user_id}/profile", "alice"),
+        ("mass-assignment.privilege", "POST /signup", None),
         ("rate-limit.credentials", "POST /login", "authgate-ratelimit"),
         ("secrets-in-logs.token", "", "alice"),
         ("static.error-leak", "GET /users/{user_id}/notes/{note_id}", None),
@@ -80,10 +83,14 @@ def test_bola_write_is_proven_by_the_item_change(vulnerable_report: tuple[int, d
 
 def test_authn_missing_cites_the_anonymous_scan(vulnerable_report: tuple[int, dict, str]) -> None:
     _, report, _ = vulnerable_report
-    f = next(f for f in report["findings"] if f["check"] == "authn.missing")
+    f = next(f for f in report["findings"] if f["check"] == "authn.missing" and f["route"] == "/profiles")
     assert f["evidence"]["request"]["identity"] == "anonymous"
     assert "Authorization" not in f["evidence"]["request"]["headers"]
     assert [c["operation"] for c in f["evidence"]["dynamodb_calls"]] == ["Scan"]
+    # the anonymous write is proven by its write (a body built from the schema: a Literal reason)
+    w = next(f for f in report["findings"] if f["check"] == "authn.missing" and f["method"] == "POST")
+    assert w["route"] == "/posts/{owner_id}/{post_id}/reports" and w["evidence"]["request"]["identity"] == "anonymous"
+    assert [c["operation"] for c in w["evidence"]["dynamodb_calls"]] == ["PutItem"]
 
 
 def test_tokens_are_redacted_in_evidence(vulnerable_report: tuple[int, dict, str]) -> None:
