@@ -267,6 +267,18 @@ class GateConfig(Strict):
     )
 
 
+class SourceConfig(Strict):
+    """Which files are the service's code: what its entry module imports, plus and minus globs."""
+
+    entry: str | None = Field(
+        None,
+        description="Entry module, relative to service.workdir (`main.py`, `app/main.py`); default: the module "
+        "service.command names (`uvicorn app.main:app`, `flask --app app`, `python main.py`).",
+    )
+    include: list[str] = Field(default_factory=list, description="Globs of more files that are the service's code.")
+    exclude: list[str] = Field(default_factory=list, description="Globs of files that are not (tests, scripts).")
+
+
 class OperationConfig(Strict):
     """Values for one operation's legitimate requests, merged over the ones the gate builds from its schema."""
 
@@ -284,6 +296,7 @@ class Config(Strict):
     auth: AuthConfig = Field(default_factory=AuthConfig)
     identities: dict[str, IdentityConfig] = Field(description="The identities, by name.")
     fixtures: list[FixtureConfig] = Field(default_factory=list, description="Items seeded before the scan.")
+    source: SourceConfig = Field(default_factory=SourceConfig)
     operations: dict[str, OperationConfig] = Field(
         default_factory=dict, description="Per operation (`POST /todos`), values its requests need."
     )
