@@ -36,7 +36,7 @@ from gate.dynamo.recorder import Recorder
 from gate.errors import ScanError
 from gate.findings import Finding, Severity
 from gate.report.console import Console
-from gate.target import openapi, routes
+from gate.target import openapi, routes, scope
 from gate.target import service as service_mod
 from gate.target.liveness import Liveness
 from gate.target.probe import Prober
@@ -307,8 +307,7 @@ def _stop_service_future(fut: Future[Any], pool: ThreadPoolExecutor, abort: thre
 
 
 def _operations(cfg: Config, root: Path, base_url: str) -> openapi.Spec:
-    spec = openapi.load(cfg.openapi, root, base_url) if cfg.openapi else openapi.Spec(source="routes")
-    return routes.attach(spec, (root / cfg.service.workdir).resolve(), root)
+    return routes.attach(openapi.discover(cfg, root, base_url), scope.resolve(cfg, root))
 
 
 def _identity_kind(cfg: Config) -> str:

@@ -1,4 +1,12 @@
-"""Operations from the service's OpenAPI document (FastAPI serves one at /openapi.json)."""
+"""Operations from the service's OpenAPI document (FastAPI serves one at /openapi.json).
+
+`openapi:` names a URL path on the service or a file in the repository; one that cannot be read is
+an error. Left at its default, the gate looks where frameworks serve the document (`DISCOVERY`:
+FastAPI, flask-restx's Swagger 2.0, flasgger, springdoc-style and `/api` mounts) within one time
+budget, and when none answers with a document the operations come from the source route map
+(`gate.target.routes`), with a note naming what was tried (issue 14: most Flask services have no
+document, and the 404 of the default used to stop the scan).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +21,7 @@ from typing import Any
 import httpx
 import yaml
 
-from gate.config import ConfigError, read_regular_file
+from gate.config import Config, ConfigError, read_regular_file
 from gate.errors import ScanError
 from gate.netutil import Answer, decode, fetch
 from gate.target.shape import RequestShape, properties, shape_from_openapi
@@ -23,6 +31,9 @@ METHODS = ("get", "post", "put", "patch", "delete")
 # 3 GB in 15 s (issue 12). 8 MiB is far beyond any real API's document and parses well within memory.
 MAX_DOCUMENT = 8 << 20
 FETCH_SECONDS = 30.0
+# Where services serve their document when the config does not say, in the order tried; the whole
+# search shares one FETCH_SECONDS budget.
+DISCOVERY = ("/openapi.json", "/swagger.json", "/openapi.yaml", "/apispec_1.json", "/v3/api-docs", "/api/openapi.json")
 PARAM_RE = re.compile(r"{([^}/]+)}")
 URL_PATH_RE = re.compile(r"/[^\x00-\x1f\x7f]*")
 
@@ -67,7 +78,8 @@ def _template_rx(template: str) -> re.Pattern[str]:
 class Spec:
     operations: list[Operation] = field(default_factory=list)
     source: str = ""
-    notes: list[str] = field(default_factory=list)  # operations skipped, and why
+    notes: list[str] = field(default_factory=list)  # operations skipped, where they came from, and why
+    files: list[str] = field(default_factory=list)  # the service's files read (gate.target.scope), from the root
 
 
 def parse(doc: dict[str, Any], source: str = "") -> Spec:
@@ -179,6 +191,70 @@ def load(location: str, root: Path, base_url: str | None) -> Spec:
     if r.cut:
         raise ScanError(f"openapi: GET {location} answered more than {MAX_DOCUMENT >> 20} MiB: not read further")
     return parse(_decode(r.text, True, location), location)
+
+
+def discover(cfg: Config, root: Path, base_url: str | None) -> Spec:
+    """The operations' document: as `openapi:` names it; left at its default, the first of DISCOVERY that
+    answers with one; else an empty Spec (the route map fills it) with a note saying what was tried."""
+    if cfg.openapi is None:
+        return Spec(source="routes")
+    if "openapi" in cfg.model_fields_set:
+        return load(cfg.openapi, root, base_url)
+    tried: list[str] = []
+    for path, spec, why in asyncio.run(_search(base_url)) if base_url is not None else []:
+        if spec is not None:
+            spec.notes.insert(0, f"openapi: not configured; the document served at {path} is read")
+            return spec
+        tried.append(f"{path} {why}")
+    looked = ", ".join(tried) if tried else "no URL (no running service)"
+    note = (
+        f"openapi: not configured and no document found ({looked}): operations read from the Python source; "
+        "set `openapi:` to the document's path or file, or `openapi: null` to say there is none"
+    )
+    return Spec(source="routes", notes=[note])
+
+
+def _document(path: str, answer: Answer | str) -> tuple[Spec | None, str]:
+    """A found document's operations, or why this answer is none (said in the note)."""
+    if isinstance(answer, str):
+        return None, answer
+    if answer.status_code != 200:
+        return None, str(answer.status_code)
+    if answer.cut:
+        return None, f"over {MAX_DOCUMENT >> 20} MiB"
+    try:
+        doc = _decode(answer.text, True, path)
+    except ScanError:
+        return None, "not JSON or YAML"
+    if not isinstance(doc, dict) or not isinstance(doc.get("paths"), dict):
+        return None, "no `paths`"  # a catch-all page answering 200 everywhere is no document
+    try:
+        return parse(doc, path), ""
+    except ScanError as exc:
+        return None, exc.message
+
+
+async def _search(base_url: str) -> list[tuple[str, Spec | None, str]]:
+    """GET each DISCOVERY path until one serves a document, all within one FETCH_SECONDS budget."""
+    out: list[tuple[str, Spec | None, str]] = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + FETCH_SECONDS
+    async with httpx.AsyncClient() as client:
+        for path in DISCOVERY:
+            left = deadline - loop.time()
+            if left <= 0:
+                out.append((path, None, "not tried (time budget spent)"))
+                continue
+            request = client.build_request("GET", base_url + path)
+            try:
+                got: Answer | str = await fetch(client, request, seconds=left, max_bytes=MAX_DOCUMENT)
+            except httpx.HTTPError as exc:
+                got = f"failed ({type(exc).__name__})"
+            spec, why = _document(path, got)
+            out.append((path, spec, why))
+            if spec is not None:
+                break
+    return out
 
 
 async def _fetch(url: str) -> Answer:

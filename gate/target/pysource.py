@@ -85,14 +85,6 @@ class Module:
         return self.name if self.is_package else self.name.rpartition(".")[0]
 
 
-def _module_name(path: Path, workdir: Path) -> tuple[str, bool]:
-    parts = list(path.relative_to(workdir).with_suffix("").parts)
-    is_pkg = parts[-1] == "__init__"
-    if is_pkg:
-        parts = parts[:-1]
-    return ".".join(parts), is_pkg
-
-
 def _imports(mod: Module) -> dict[str, str]:
     out: dict[str, str] = {}
     for node in ast.walk(mod.tree):
@@ -125,25 +117,42 @@ def _depth(tree: ast.AST) -> int:
     return deepest
 
 
+def module_name(path: Path, base: Path) -> tuple[str, bool]:
+    """The dotted name `path` has when `base` is on `sys.path`, and whether it is a package."""
+    parts = list(path.relative_to(base).with_suffix("").parts)
+    is_pkg = parts[-1] == "__init__"
+    if is_pkg:
+        parts = parts[:-1]
+    return ".".join(parts), is_pkg
+
+
+def parse_file(path: Path, root: Path, name: str, is_package: bool) -> Module | str:
+    """One module of the service parsed (within the bounds), or the one line that says why it was not."""
+    rel = relative(path, root)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return f"{rel}: not read (larger than {MAX_BYTES} bytes)"
+        text = path.read_text(encoding="utf-8", errors="replace")
+        tree = ast.parse(text, filename=rel)
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return f"{rel}: not parsed ({type(exc).__name__}: line {getattr(exc, 'lineno', '?')})"
+    if _depth(tree) > MAX_DEPTH:
+        return f"{rel}: not read (nested deeper than {MAX_DEPTH} levels)"
+    mod = Module(name=name, path=path, rel=rel, text=text, tree=tree, is_package=is_package)
+    mod.imports = _imports(mod)
+    return mod
+
+
 def parse_modules(workdir: Path, root: Path) -> tuple[list[Module], list[str]]:
-    """Every parseable module of the service, and one line per file that could not be parsed."""
+    """Every parseable module under `workdir`, and one line per file that could not be parsed."""
     mods: list[Module] = []
     problems: list[str] = []
     for path in python_files(workdir):
-        rel = relative(path, root)
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            tree = ast.parse(text, filename=rel)
-        except (OSError, SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            problems.append(f"{rel}: not parsed ({type(exc).__name__}: line {getattr(exc, 'lineno', '?')})")
-            continue
-        if _depth(tree) > MAX_DEPTH:
-            problems.append(f"{rel}: not read (nested deeper than {MAX_DEPTH} levels)")
-            continue
-        name, is_pkg = _module_name(path, workdir)
-        mod = Module(name=name, path=path, rel=rel, text=text, tree=tree, is_package=is_pkg)
-        mod.imports = _imports(mod)
-        mods.append(mod)
+        got = parse_file(path, root, *module_name(path, workdir))
+        if isinstance(got, str):
+            problems.append(got)
+        else:
+            mods.append(got)
     return mods, problems
 
 

@@ -35,21 +35,24 @@ from pathlib import Path
 
 from gate.errors import ScanError
 from gate.target.openapi import PARAM_RE, Operation, Spec
-from gate.target.pysource import (
-    Module,
-    assignment,
-    call_name,
-    iter_functions,
-    kwarg,
-    parse_modules,
-    str_const,
-)
+from gate.target.pysource import Module, assignment, call_name, iter_functions, kwarg, str_const
+from gate.target.scope import Scope, walk
 from gate.target.shape import shape_from_source
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 _DECORATOR_METHODS = {"get", "post", "put", "patch", "delete"}
 _ROUTE_ATTRS = _DECORATOR_METHODS | {"route", "api_route"}
-_ROUTER_KINDS = {"FastAPI": "fastapi", "APIRouter": "fastapi", "Flask": "flask", "Blueprint": "flask"}
+_ROUTER_KINDS = {
+    "FastAPI": "fastapi",
+    "APIRouter": "fastapi",
+    "Flask": "flask",
+    "Blueprint": "flask",
+    "Api": "flask",  # flask-restx, flask-restful
+    "Namespace": "flask",  # flask-restx
+}
+# Routers whose prefix given at attach time replaces their own (Flask's register_blueprint url_prefix,
+# flask-restx's add_namespace path), where FastAPI's include_router prefix goes before the router's.
+_REPLACED_PREFIX = {"Blueprint", "Namespace"}
 _FLASK_PARAM = re.compile(r"<(?:[^<>:]+:)?([^<>:]+)>")
 _TYPED_PARAM = re.compile(r"{([^}:]+):[^}]+}")
 _SCALARS = {"str": "string", "int": "integer", "float": "number", "bool": "boolean", "UUID": "string"}
@@ -155,11 +158,9 @@ class _Project:
                 if isinstance(node, ast.ClassDef):
                     self.classes.setdefault(f"{m.name}.{node.name}", (m, node))
                 target, value = assignment(node)
-                if target and isinstance(value, ast.Call):
-                    kind = call_name(value)
-                    if kind in _ROUTER_KINDS:
-                        prefix = str_const(kwarg(value, "prefix", "url_prefix")) or ""
-                        self.routers.setdefault(f"{m.name}.{target}", _Router(kind, prefix))
+                router = _router_of(value) if isinstance(value, ast.Call) else None
+                if target and router is not None:
+                    self.routers.setdefault(f"{m.name}.{target}", router)
 
     def ref(self, mod: Module, expr: ast.AST) -> str | None:
         """The absolute dotted name an expression refers to (`users.router` -> `routers.users.router`)."""
@@ -190,6 +191,19 @@ class _Project:
                 return self.canonical(".".join([target, *rest[1:]]), depth + 1)
             return local
         return dotted
+
+
+def _router_of(call: ast.Call) -> _Router | None:
+    """The router a call makes: `APIRouter(prefix=...)`, `Namespace("x", path=...)`, `api.namespace("x")`."""
+    kind = call_name(call)
+    if kind == "namespace" and isinstance(call.func, ast.Attribute):
+        kind = "Namespace"
+    if kind not in _ROUTER_KINDS:
+        return None
+    if kind == "Namespace":  # flask-restx: the path defaults to "/" + the namespace's name
+        name = str_const(call.args[0] if call.args else kwarg(call, "name")) or ""
+        return _Router(kind, str_const(kwarg(call, "path")) or f"/{name}")
+    return _Router(kind, str_const(kwarg(call, "prefix", "url_prefix")) or "")
 
 
 def _methods(node: ast.expr | None, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -223,26 +237,60 @@ def _decorated(proj: _Project) -> list[_Raw]:
     return out
 
 
-def _view_funcs(
-    proj: _Project, mod: Module, view: ast.expr | None
-) -> list[tuple[Module, str, ast.FunctionDef | ast.AsyncFunctionDef, str | None]]:
-    """(module, qualname, def, HTTP method or None) of a view: a function, or a MethodView's methods."""
+Handler = tuple[Module, str, ast.FunctionDef | ast.AsyncFunctionDef, str | None]
+
+
+def _class_methods(mod: Module, cls: ast.ClassDef) -> list[Handler]:
+    """A class-based view's handlers (Flask `MethodView`, flask-restx/flask-restful `Resource`): one per method."""
+    return [
+        (mod, f"{cls.name}.{fn.name}", fn, fn.name.upper())
+        for fn in cls.body
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) and fn.name.upper() in HTTP_METHODS
+    ]
+
+
+def _view_funcs(proj: _Project, mod: Module, view: ast.expr | None) -> list[Handler]:
+    """(module, qualname, def, HTTP method or None) of a view: a function, or a class view's methods."""
     if view is None:
         return []
     if isinstance(view, ast.Call) and isinstance(view.func, ast.Attribute) and view.func.attr == "as_view":
-        ref = proj.ref(mod, view.func.value)
+        view = view.func.value
+        ref = proj.ref(mod, view)
         hit = proj.classes.get(proj.canonical(ref)) if ref else None
-        if hit is None:
-            return []
-        cmod, cls = hit
-        return [
-            (cmod, f"{cls.name}.{fn.name}", fn, fn.name.upper())
-            for fn in cls.body
-            if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) and fn.name.upper() in HTTP_METHODS
-        ]
+        return _class_methods(*hit) if hit else []
     ref = proj.ref(mod, view)
     found = proj.functions.get(proj.canonical(ref)) if ref else None
     return [(found[0], found[1], found[2], None)] if found else []
+
+
+def _resources(proj: _Project) -> list[_Raw]:
+    """flask-restx/flask-restful classes: `@ns.route("/x/<id>")` on the class, `api.add_resource(Cls, "/x")`."""
+    out: list[_Raw] = []
+    for mod in proj.mods:
+        for node in ast.walk(mod.tree):
+            if isinstance(node, ast.ClassDef):
+                for dec in node.decorator_list:
+                    if isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute) and dec.func.attr == "route":
+                        receiver = proj.ref(mod, dec.func.value)
+                        out += _class_raws(proj, receiver, dec.args, _class_methods(mod, node))
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "add_resource"
+                and node.args
+            ):
+                ref = proj.ref(mod, node.args[0])
+                hit = proj.classes.get(proj.canonical(ref)) if ref else None
+                if hit is not None:
+                    receiver = proj.ref(mod, node.func.value)
+                    out += _class_raws(proj, receiver, node.args[1:], _class_methods(*hit))
+    return out
+
+
+def _class_raws(proj: _Project, receiver: str | None, paths: list[ast.expr], handlers: list[Handler]) -> list[_Raw]:
+    canon = proj.canonical(receiver) if receiver else None
+    rules = [p for a in paths if (p := str_const(a)) is not None and p.startswith("/")]
+    return [_Raw(canon, (meth or "GET",), path, m, q, fn) for path in rules for m, q, fn, meth in handlers]
 
 
 def _rules(proj: _Project) -> list[_Raw]:
@@ -271,18 +319,40 @@ def _rules(proj: _Project) -> list[_Raw]:
 
 
 def _includes(proj: _Project) -> dict[str, list[tuple[str, str | None]]]:
-    """child router -> [(parent router, prefix given at include time or None)]."""
+    """child router -> [(parent router, prefix given at include time or None)].
+
+    `include_router` and `register_blueprint` (FastAPI, Flask), `add_namespace(ns, path=...)`,
+    `Api(app_or_blueprint)`, `api.init_app(...)` and `api.namespace(...)` (flask-restx).
+    """
     out: dict[str, list[tuple[str, str | None]]] = {}
+
+    def edge(mod: Module, child: ast.AST | str, parent: ast.AST | None, prefix: str | None) -> None:
+        c = child if isinstance(child, str) else proj.ref(mod, child)
+        p = proj.ref(mod, parent) if parent is not None else None
+        if c and p:
+            out.setdefault(proj.canonical(c), []).append((proj.canonical(p), prefix))
+
     for mod in proj.mods:
         for node in ast.walk(mod.tree):
+            target, value = assignment(node)
+            if target and isinstance(value, ast.Call) and (router := _router_of(value)) is not None:
+                here = f"{mod.name}.{target}"
+                if router.kind == "Api":
+                    edge(mod, here, value.args[0] if value.args else kwarg(value, "app"), None)
+                elif call_name(value) == "namespace" and isinstance(value.func, ast.Attribute):
+                    edge(mod, here, value.func.value, None)
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args):
                 continue
-            if node.func.attr not in ("include_router", "register_blueprint"):
-                continue
-            parent, child = proj.ref(mod, node.func.value), proj.ref(mod, node.args[0])
-            if parent and child:
-                prefix = str_const(kwarg(node, "prefix", "url_prefix"))
-                out.setdefault(proj.canonical(child), []).append((proj.canonical(parent), prefix))
+            attr = node.func.attr
+            if attr in ("include_router", "register_blueprint"):
+                edge(mod, node.args[0], node.func.value, str_const(kwarg(node, "prefix", "url_prefix")))
+            elif attr == "add_namespace":
+                edge(mod, node.args[0], node.func.value, str_const(kwarg(node, "path")))
+            elif attr == "init_app":
+                api = proj.ref(mod, node.func.value)
+                router = proj.routers.get(proj.canonical(api)) if api else None
+                if api and router is not None and router.kind == "Api":
+                    edge(mod, api, node.args[0], None)
     return out
 
 
@@ -298,7 +368,7 @@ def _prefixes(proj: _Project, incl: Includes, ref: str | None, depth: int = 0) -
     out: list[str] = []
     for parent, given in parents:
         for above in _prefixes(proj, incl, parent, depth + 1):
-            if router is not None and router.kind == "Blueprint":  # Flask: url_prefix at register time wins
+            if router is not None and router.kind in _REPLACED_PREFIX:  # the prefix given when attached wins
                 out.append(above + (given if given is not None else own))
             else:  # FastAPI: include prefix, then the router's own prefix
                 out.append(above + (given or "") + own)
@@ -328,6 +398,8 @@ def _flask_reads(fn: ast.AST, request_names: set[str]) -> tuple[list[str], list[
         if isinstance(node, ast.BoolOp):
             return is_json(node.values[0])
         if isinstance(node, ast.Call) and is_req_attr(node.func, ("get_json",)):
+            return True
+        if isinstance(node, ast.Attribute) and node.attr == "payload":  # flask-restx `api.payload`, `ns.payload`
             return True
         return is_req_attr(node, ("json",)) or (isinstance(node, ast.Name) and node.id in json_names)
 
@@ -439,12 +511,22 @@ class RouteMap:
 
 
 def route_map(workdir: Path, root: Path) -> RouteMap:
-    """Every route the service's source declares, sorted by file and line."""
-    mods, problems = parse_modules(workdir, root)
+    """Every route declared in any Python file under `workdir` (no entry module known), sorted by file and line."""
+    return routes_of(walk(workdir, root))
+
+
+def routes_of(sc: Scope) -> RouteMap:
+    """Every route the scope's modules declare, sorted by file and line.
+
+    Two files declaring one route (a dead copy beside the live module): the one ranked in scope wins
+    (`Scope.rank`), then the first by file and line.
+    """
+    mods, problems = sc.modules, sc.problems
     proj = _Project(mods)
     incl = _includes(proj)
     routes: dict[tuple[str, str], Route] = {}
-    for raw in sorted(_decorated(proj) + _rules(proj), key=lambda r: (r.mod.rel, r.func.lineno)):
+    raws = _decorated(proj) + _rules(proj) + _resources(proj)
+    for raw in sorted(raws, key=lambda r: (sc.rank.get(r.mod.rel, 0), r.mod.rel, r.func.lineno)):
         framework = _framework(proj, raw)
         for prefix in _prefixes(proj, incl, raw.receiver):
             path = normalise_path(prefix + ("/" if raw.path and not raw.path.startswith("/") else "") + raw.path)
@@ -472,21 +554,25 @@ def route_map(workdir: Path, root: Path) -> RouteMap:
     return RouteMap(routes=routes_sorted, problems=problems, modules=mods)
 
 
-def attach(spec: Spec, workdir: Path, root: Path) -> Spec:
+def attach(spec: Spec, sc: Scope) -> Spec:
     """Give every operation its handler's file and line; without operations, the route map is the list.
 
-    Fails closed: a service without an OpenAPI document whose source declares no route would
-    otherwise be scanned with nothing to attack and pass.
+    The spec also carries the files read (`Spec.files`) and how they were chosen (`Spec.notes`). Fails
+    closed: a service without an OpenAPI document whose source declares no route would otherwise be
+    scanned with nothing to attack and pass.
     """
-    rmap = route_map(workdir, root.resolve())
+    rmap = routes_of(sc)
+    notes = [*spec.notes, *sc.notes]
     if not spec.operations:
         if not rmap.routes:
+            where = f"the files {sc.entry} imports" if sc.entry else f"the Python source under {sc.workdir}"
             raise ScanError(
-                f"openapi is null and no route was found in the Python source under {workdir}: give an "
-                "OpenAPI document (`openapi:`) or point service.workdir at the service's code",
+                f"no OpenAPI document and no route found in {where}: give an OpenAPI document (`openapi:`), "
+                "or point source.entry / service.workdir at the service's code",
                 rmap.problems[:10],
             )
-        return Spec(operations=[r.operation() for r in rmap.routes], source="Python source")
+        ops = [r.operation() for r in rmap.routes]
+        return Spec(operations=ops, source="Python source", notes=notes, files=sc.files)
     index: dict[tuple[str, str], Route] = {}
     for r in rmap.routes:
         index.setdefault((r.method, match_key(r.path)), r)
@@ -494,4 +580,4 @@ def attach(spec: Spec, workdir: Path, root: Path) -> Spec:
     for op in spec.operations:
         r = index.get((op.method, match_key(op.path)))
         ops.append(replace(op, file=r.file, line=r.line) if r and op.file is None else op)
-    return Spec(operations=ops, source=spec.source, notes=spec.notes)
+    return Spec(operations=ops, source=spec.source, notes=notes, files=sc.files)

@@ -10,6 +10,7 @@ from gate.errors import ScanError
 from gate.target.openapi import Operation, Spec
 from gate.target.pysource import python_files
 from gate.target.routes import attach, match_key, normalise_path, route_map
+from gate.target.scope import walk
 from tests.conftest import APPS, EXAMPLES
 
 FASTAPI = APPS / "routes_fastapi"
@@ -120,7 +121,7 @@ def test_attach_locates_openapi_operations_on_handler_lines() -> None:
         operations=[Operation(method="GET", path="/v1/users/{id}"), Operation(method="GET", path="/nowhere")],
         source="/openapi.json",
     )
-    got = attach(spec, FASTAPI, FASTAPI)
+    got = attach(spec, walk(FASTAPI, FASTAPI))
     users = FASTAPI / "routers" / "users.py"
     assert [(op.path, op.file, op.line) for op in got.operations] == [
         ("/v1/users/{id}", "routers/users.py", def_line(users, "get_user")),
@@ -130,12 +131,12 @@ def test_attach_locates_openapi_operations_on_handler_lines() -> None:
 
 
 def test_files_are_relative_to_the_scan_root_not_the_workdir() -> None:
-    got = attach(Spec(operations=[Operation(method="GET", path="/ping")]), FLASK, APPS)
+    got = attach(Spec(operations=[Operation(method="GET", path="/ping")]), walk(FLASK, APPS))
     assert got.operations[0].file == "routes_flask/app.py"
 
 
 def test_without_openapi_the_route_map_is_the_operation_list() -> None:
-    got = attach(Spec(source="routes"), EXAMPLES / "users-flask", EXAMPLES / "users-flask")
+    got = attach(Spec(source="routes"), walk(EXAMPLES / "users-flask", EXAMPLES / "users-flask"))
     ops = {op.id: op for op in got.operations}
     assert sorted(ops) == [
         "GET /api/admin/users-count",
@@ -156,6 +157,6 @@ def test_without_openapi_the_route_map_is_the_operation_list() -> None:
 def test_no_openapi_and_no_routes_fails_closed(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text("print('no routes here')\n")
     (tmp_path / "broken.py").write_text("def (:\n")
-    with pytest.raises(ScanError, match="no route was found") as err:
-        attach(Spec(source="routes"), tmp_path, tmp_path)
+    with pytest.raises(ScanError, match="no route found") as err:
+        attach(Spec(source="routes"), walk(tmp_path, tmp_path))
     assert err.value.details == ["broken.py: not parsed (SyntaxError: line 1)"]

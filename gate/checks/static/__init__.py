@@ -12,10 +12,13 @@ What it proves
   the service's files are parsed once per scan (`sources(ctx)`), and secrets-in-logs reads the
   same parse to place its findings on the logging statement.
 
-  Read: the service's files under `service.workdir`, skipping tests (`tests/`, `test_*.py`,
-  `*_test.py`, `conftest.py`), virtualenvs, `node_modules` and hidden folders; at most
-  gate.target.pysource.MAX_FILES files of at most MAX_BYTES each. A file that does not parse is named in
-  the report's notes, never silently skipped.
+  Read: the service's code only (`gate.target.scope`): its entry module (`source.entry`, else the
+  one `service.command` names), every module reachable from it by imports, plus `source.include`,
+  minus `source.exclude`; other apps, dead copies, scripts and tests beside it are not read. With no
+  entry module found, every file under `service.workdir`, skipping tests (`tests/`, `test_*.py`,
+  `*_test.py`, `conftest.py`), virtualenvs, `node_modules` and hidden folders (a note says so). At
+  most gate.target.pysource.MAX_FILES files of at most MAX_BYTES each. A file that does not parse is
+  named in the report's notes, never silently skipped.
 
 Example finding
   HIGH static.tls-verify-off app.py:17 `ddb = boto3.resource("dynamodb", verify=False)`.
@@ -52,7 +55,8 @@ from gate.checks.static.source import STATIC, Hit, SourceFile, mask
 from gate.checks.util import is_public
 from gate.findings import CheckMeta, Evidence, Finding
 from gate.target.openapi import Operation
-from gate.target.routes import route_map
+from gate.target.routes import routes_of
+from gate.target.scope import Scope, resolve, walk
 
 if TYPE_CHECKING:
     from gate.checks.context import ScanContext
@@ -82,9 +86,9 @@ class Sources:
     notes: list[str]  # files that were not read, for the report
 
 
-def parse(workdir: Path, root: Path) -> Sources:
-    """The Python files under `workdir` (paths relative to `root`), each with the routes its handlers serve."""
-    rmap = route_map(workdir.resolve(), root.resolve())
+def parse(sc: Scope) -> Sources:
+    """The scope's Python files (paths relative to the scan root), each with the routes its handlers serve."""
+    rmap = routes_of(sc)
     handlers = rmap.by_file()
     files = [SourceFile.of(mod.text, mod.tree, mod.rel, handlers.get(mod.rel, {})) for mod in rmap.modules]
     return Sources(files, [f"static: {p}" for p in rmap.problems])
@@ -93,7 +97,7 @@ def parse(workdir: Path, root: Path) -> Sources:
 async def sources(ctx: ScanContext) -> Sources:
     """The scan's parsed service source: parsed on first use (in a thread), then shared."""
     if ctx.sources is None:
-        ctx.sources = await asyncio.to_thread(parse, ctx.root / ctx.cfg.service.workdir, ctx.root)
+        ctx.sources = await asyncio.to_thread(lambda: parse(resolve(ctx.cfg, ctx.root)))
     return ctx.sources
 
 
@@ -138,8 +142,8 @@ def check_sources(
 def scan_dir(
     workdir: Path, root: Path, excluded: set[str] | frozenset[str] = frozenset()
 ) -> tuple[list[Finding], list[str]]:
-    """Static findings for the service under `workdir` (paths relative to `root`) and notes."""
-    parsed = parse(workdir, root)
+    """Static findings for every file under `workdir` (paths relative to `root`) and notes."""
+    parsed = parse(walk(workdir, root))
     return check_sources(parsed, RULES, excluded), parsed.notes
 
 

@@ -241,12 +241,28 @@ class SourceFile:
         for dep in self.param_dependencies(fn):
             if self.checks_role(dep, depth + 1):
                 return True
+        for dec in self.class_decorators(fn):  # flask-restx/MethodView `method_decorators = [admin_required]`
+            target = self.functions.get(call_name(dec))
+            if ROLE_WORDS.search(call_name(dec)) or (target is not None and self.checks_role(target, depth + 1)):
+                return True
         for node in ast.walk(fn):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                 target = self.functions.get(node.func.id)
                 if target is not None and target is not fn and self.checks_role(target, depth + 1):
                     return True
         return False
+
+    def class_decorators(self, fn: Func) -> list[ast.expr]:
+        """The decorators a class-based view applies to each of its methods (`method_decorators`, `decorators`)."""
+        cls = self.parents.get(fn)
+        if not isinstance(cls, ast.ClassDef):
+            return []
+        out: list[ast.expr] = []
+        for stmt in cls.body:
+            target, value = assignment(stmt)
+            if target in ("method_decorators", "decorators") and isinstance(value, ast.List | ast.Tuple):
+                out += value.elts
+        return out
 
     def dependencies(self, node: ast.AST | None) -> list[Func]:
         """Functions named in `Depends(fn)` / `Security(fn)` calls inside `node`."""
@@ -294,6 +310,8 @@ class SourceFile:
             if isinstance(node.func, ast.Attribute) and node.func.attr in ("get_json", "json"):
                 return _is_request(node.func.value)
             return False
+        if isinstance(node, ast.Attribute) and node.attr == "payload":  # flask-restx `api.payload`, `ns.payload`
+            return isinstance(node.value, ast.Name)
         return isinstance(node, ast.Attribute) and node.attr in ("json", "form", "values") and _is_request(node.value)
 
 
