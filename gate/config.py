@@ -275,8 +275,16 @@ class SourceConfig(Strict):
         description="Entry module, relative to service.workdir (`main.py`, `app/main.py`); default: the module "
         "service.command names (`uvicorn app.main:app`, `flask --app app`, `python main.py`).",
     )
-    include: list[str] = Field(default_factory=list, description="Globs of more files that are the service's code.")
-    exclude: list[str] = Field(default_factory=list, description="Globs of files that are not (tests, scripts).")
+    include: list[str] = Field(
+        default_factory=list,
+        description="Globs (relative to service.workdir) of more files that are the service's code; their imports "
+        "are followed too.",
+    )
+    exclude: list[str] = Field(
+        default_factory=list,
+        description="Globs (relative to service.workdir; a name without `/` matches at any depth) of files that are "
+        "not, even when imported (`scripts`, `**/migrations/**`).",
+    )
 
 
 class OperationConfig(Strict):
@@ -291,7 +299,12 @@ class OperationConfig(Strict):
 class Config(Strict):
     version: Literal[1] = Field(description="Config format version.")
     service: ServiceConfig
-    openapi: str | None = Field("/openapi.json", description="URL path on the service, or a file in the repo.")
+    openapi: str | None = Field(
+        "/openapi.json",
+        description="URL path on the service, or a file in the repo. Not given: the usual places are tried "
+        "(/openapi.json, /swagger.json, /openapi.yaml, /apispec_1.json, /v3/api-docs, /api/openapi.json, "
+        "/api/swagger.json), then the routes are read from the source; null: from the source.",
+    )
     dynamodb: DynamoConfig = Field(default_factory=DynamoConfig)
     auth: AuthConfig = Field(default_factory=AuthConfig)
     identities: dict[str, IdentityConfig] = Field(description="The identities, by name.")

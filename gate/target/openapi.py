@@ -33,7 +33,15 @@ MAX_DOCUMENT = 8 << 20
 FETCH_SECONDS = 30.0
 # Where services serve their document when the config does not say, in the order tried; the whole
 # search shares one FETCH_SECONDS budget.
-DISCOVERY = ("/openapi.json", "/swagger.json", "/openapi.yaml", "/apispec_1.json", "/v3/api-docs", "/api/openapi.json")
+DISCOVERY = (
+    "/openapi.json",
+    "/swagger.json",
+    "/openapi.yaml",
+    "/apispec_1.json",
+    "/v3/api-docs",
+    "/api/openapi.json",
+    "/api/swagger.json",  # flask-restx on a Blueprint mounted at /api
+)
 PARAM_RE = re.compile(r"{([^}/]+)}")
 URL_PATH_RE = re.compile(r"/[^\x00-\x1f\x7f]*")
 
@@ -179,7 +187,7 @@ def load(location: str, root: Path, base_url: str | None) -> Spec:
             text = decode(read_regular_file(path, MAX_DOCUMENT, "openapi: names a file in the repository"), "utf-8")
         except ConfigError as exc:
             raise ScanError(f"openapi: {exc.problems[0]}") from None
-        return parse(_decode(text, path.suffix in (".yml", ".yaml"), location), location)
+        return parse(_with_base_path(_decode(text, path.suffix in (".yml", ".yaml"), location)), location)
     if base_url is None:
         raise ScanError("openapi: a URL path needs a running service")
     try:
@@ -190,7 +198,21 @@ def load(location: str, root: Path, base_url: str | None) -> Spec:
         raise ScanError(f"openapi: GET {location} answered {r.status_code}", [r.text[:300]])
     if r.cut:
         raise ScanError(f"openapi: GET {location} answered more than {MAX_DOCUMENT >> 20} MiB: not read further")
-    return parse(_decode(r.text, True, location), location)
+    return parse(_with_base_path(_decode(r.text, True, location)), location)
+
+
+def _with_base_path(doc: Any) -> Any:
+    """Swagger 2.0 `basePath` (`/api` for flask-restx on a Blueprint) put in front of every path: the routes
+    are served there, and the operations, the source's route map and the findings all use full paths."""
+    if not isinstance(doc, dict) or not str(doc.get("swagger", "")).startswith("2"):
+        return doc
+    base = doc.get("basePath")
+    paths = doc.get("paths")
+    if not isinstance(base, str) or not base.strip("/") or not isinstance(paths, dict):
+        return doc
+    prefix = "/" + base.strip("/")
+    full = {(prefix + k if isinstance(k, str) and k.startswith("/") else k): v for k, v in paths.items()}
+    return {**doc, "basePath": "/", "paths": full}
 
 
 def discover(cfg: Config, root: Path, base_url: str | None) -> Spec:
@@ -225,11 +247,11 @@ def _document(path: str, answer: Answer | str) -> tuple[Spec | None, str]:
     try:
         doc = _decode(answer.text, True, path)
     except ScanError:
-        return None, "not JSON or YAML"
+        return None, "answered 200, not JSON or YAML"
     if not isinstance(doc, dict) or not isinstance(doc.get("paths"), dict):
-        return None, "no `paths`"  # a catch-all page answering 200 everywhere is no document
+        return None, "answered 200, no `paths`"  # a catch-all page answering 200 everywhere is no document
     try:
-        return parse(doc, path), ""
+        return parse(_with_base_path(doc), path), ""
     except ScanError as exc:
         return None, exc.message
 

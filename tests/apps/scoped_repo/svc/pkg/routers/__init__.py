@@ -1,0 +1,3 @@
+from . import health, items
+
+__all__ = ["health", "items"]
