@@ -225,7 +225,8 @@ def discover(cfg: Config, root: Path, base_url: str | None) -> Spec:
     tried: list[str] = []
     for path, spec, why in asyncio.run(_search(base_url)) if base_url is not None else []:
         if spec is not None:
-            spec.notes.insert(0, f"openapi: not configured; the document served at {path} is read")
+            if path != DISCOVERY[0]:  # the old default needs no word; elsewhere, say where it came from
+                spec.notes.insert(0, f"openapi: not configured; the document served at {path} is read")
             return spec
         tried.append(f"{path} {why}")
     looked = ", ".join(tried) if tried else "no URL (no running service)"

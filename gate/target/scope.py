@@ -385,6 +385,7 @@ def resolve(cfg: Config, root: Path) -> Scope:
         return walk(workdir, root, src.exclude, [note])
     queue, resolver = start
     entry_path = queue[-1][0]
+    imported = {p.resolve() for p, _, _ in queue}  # the entry and the packages above it
     extra = [p for p in python_files(workdir) if src.include and matches(relative(p, workdir), src.include)]
     queue += [(p, *module_name(p, workdir)) for p in extra]
     seen: dict[Path, Module] = {}
@@ -401,17 +402,16 @@ def resolve(cfg: Config, root: Path) -> Scope:
             problems.append(got)
             continue
         seen[key] = got
-        queue += [hit for dotted in _imported(got) if (hit := resolver.find(dotted)) and hit[0].resolve() not in done]
+        for dotted in _imported(got):
+            hit = resolver.find(dotted)
+            if hit is not None and (target := hit[0].resolve()) not in done:
+                imported.add(target)
+                queue.append(hit)
     mods = sorted(seen.values(), key=lambda m: m.rel)
-    only_included = {relative(p, root) for p in extra}
-    rank = {m.rel: 1 if m.rel in only_included else 0 for m in mods}
-    rel_entry = relative(entry_path, root)
-    plural = "" if len(mods) == 1 else "s"
-    note = f"source: {len(mods)} file{plural} read: the entry module {rel_entry} ({entry.how}), what it imports"
-    note += ", source.include" if extra else ""
-    note += f" (stopped at {MAX_FILES} files)" if len(done) >= MAX_FILES else ""
-    notes = [note]
-    return Scope(root, workdir, mods, problems, rel_entry, notes, rank)
+    rank = {m.rel: 0 if m.path.resolve() in imported else 1 for m in mods}  # include-only files lose a tie
+    # no note when the scope was found: the report lists the files (`source.files`); only a bound met is said
+    notes = [f"source: stopped at {MAX_FILES} files reached from {entry.how}"] if len(done) >= MAX_FILES else []
+    return Scope(root, workdir, mods, problems, relative(entry_path, root), notes, rank)
 
 
 def _start(
