@@ -626,8 +626,10 @@ def test_a_scan_in_a_route_the_config_declares_public_is_intended(tmp_path: Path
     shutil.copytree(EXAMPLES / "profiles-fastapi", svc)
     cfg = svc / ".authgate.yml"
     dynamic = "bola, bfla, authn, jwt, rate-limit, enumeration, account-state, mass-assignment, exposure, errors"
-    text = cfg.read_text().replace("public: [", f'exclude: [{dynamic}]\n  public: ["GET /profiles", ', 1)
-    assert "GET /profiles" in text  # the example's config still declares its public routes
+    text = cfg.read_text().replace(
+        'public: ["POST /login", "POST /signup"]',
+        f'public: ["POST /login", "POST /signup", "GET /profiles"]\n  exclude: [{dynamic}]',
+    )
     cfg.write_text(text)
     p, report = scan_report(svc, tmp_path)
     scans = {f["route"] for f in report["findings"] if f["check"] == "static.unscoped-scan"}
