@@ -9,6 +9,13 @@ untrusted code from a pull request). Understood, across the modules of the servi
 - Flask: `@app.route(rule, methods=[...])`, `@app.get/post/...`, `Blueprint(url_prefix=...)`,
   `register_blueprint(bp, url_prefix=...)` (also blueprint into blueprint), `add_url_rule(rule,
   endpoint, view_func, methods=[...])` with a function or a `MethodView.as_view(...)`.
+- flask-restx and flask-restful: `Api(app_or_blueprint, prefix=...)`, `api.init_app(...)`,
+  `Namespace("x", path=...)` (default path `/x`), `api.namespace(...)`, `api.add_namespace(ns,
+  path=...)`, `@ns.route("/a", "/b")` on a `Resource` class and `api.add_resource(Cls, "/a")`.
+
+A class-based view (`MethodView`, `Resource`) is one handler per HTTP method it defines (`def get(self,
+id)`), each at its own `def` line; methods inherited from a base class are not seen. Where two files
+declare one route, the one `Scope.rank` puts first wins (the service's own module over a dead copy).
 
 Path parameters are normalised to the OpenAPI form: `<user_id>`, `<int:id>`, `<path:p>` and
 `{id:path}` all become `{user_id}`, `{id}`, `{p}`.

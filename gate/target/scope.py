@@ -144,7 +144,7 @@ def _positionals(argv: list[str]) -> list[str]:
 
 def _spec(value: str, cwd: str, paths: tuple[str, ...], how: str) -> Entry | None:
     """`pkg.main:app`, `app:create_app()`, `pkg`, `x.py`, `x.py:app` to an Entry."""
-    target = value.split(":", 1)[0] if not re.match(r"^[A-Za-z]:\\", value) else value
+    target = value.split(":", 1)[0]
     if target.endswith(".py") or "/" in target:
         return Entry(file=target, cwd=cwd, paths=paths, how=how)
     m = APP_SPEC.match(value)
