@@ -252,9 +252,15 @@ class _Resolver:
     def __init__(self, roots: list[Path], root: Path) -> None:
         self.roots = list(dict.fromkeys(roots))
         self.root = root
+        self._found: dict[str, tuple[Path, str, bool] | None] = {}  # every module imports `os`, `json`, ...
 
     def find(self, dotted: str) -> tuple[Path, str, bool] | None:
         """(file, name, is a package) of `dotted`; None when no root has it (a third-party module)."""
+        if dotted not in self._found:
+            self._found[dotted] = self._find(dotted)
+        return self._found[dotted]
+
+    def _find(self, dotted: str) -> tuple[Path, str, bool] | None:
         parts = dotted.split(".")
         if not all(p.isidentifier() for p in parts):
             return None
