@@ -627,7 +627,8 @@ def test_a_scan_in_a_route_the_config_declares_public_is_intended(tmp_path: Path
     cfg = svc / ".authgate.yml"
     dynamic = "bola, bfla, authn, jwt, rate-limit, enumeration, account-state, mass-assignment, exposure, errors"
     text = cfg.read_text().replace(
-        'public: ["POST /login"]', f'public: ["POST /login", "GET /profiles"]\n  exclude: [{dynamic}]'
+        'public: ["POST /login", "POST /signup"]',
+        f'public: ["POST /login", "POST /signup", "GET /profiles"]\n  exclude: [{dynamic}]',
     )
     cfg.write_text(text)
     p, report = scan_report(svc, tmp_path)
