@@ -159,7 +159,17 @@ def extract_token(lc: LoginConfig, status: int, headers: httpx.Headers | dict[st
         raise LoginError(f"answered {status} but the JSON has no {lc.token!r} (auth.login.token): {got.describe()}")
     if not isinstance(got, str) or not got:
         raise LoginError(f"answered {status} but {lc.token!r} is {type(got).__name__} {got!r:.40}, not a token string")
-    return got
+    return without_scheme(got)
+
+
+_SCHEMED = re.compile(r"(?i)^(bearer|token|jwt|jws)\s+(\S+)$")
+
+
+def without_scheme(token: str) -> str:
+    """The token itself when the answer carries it with its scheme (`"access_token": "bearer eyJ..."`,
+    fastapi-users): the gate sends `<auth.scheme> <token>`, and the JWT checks take the token apart."""
+    m = _SCHEMED.match(token.strip())
+    return m.group(2) if m else token
 
 
 def _cookie_names(headers: httpx.Headers | dict[str, str]) -> list[str]:
