@@ -105,7 +105,8 @@ class Sandbox:
         size = _tree_size(source, MAX_COPY_BYTES)
         if size > MAX_COPY_BYTES:
             raise ScanError(f"{source} is larger than {MAX_COPY_BYTES >> 20} MiB (virtualenvs aside): not copied")
-        shutil.copytree(source, copy, symlinks=True, ignore=_ignore_and_link_venvs(source, copy))
+        # dirs_exist_ok: linking a virtualenv at the top makes the copy's folder before copytree gets to it
+        shutil.copytree(source, copy, symlinks=True, ignore=_ignore_and_link_venvs(source, copy), dirs_exist_ok=True)
         (self.home / "tmp").mkdir(parents=True, exist_ok=True)
         os.chmod(self.base, 0o711)
         if self.uid is not None:
