@@ -25,6 +25,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from gate import __version__
@@ -337,13 +338,24 @@ def render(result: ScanResult, limit: int = LIMIT, links: Links | None = None) -
 _GROUP_HEAD = ["| | handler | findings |", "|---|---|---|"]
 
 
-def _group_row(result: ScanResult, h: Handler, links: Links | None) -> str:
+def _folder(result: ScanResult, findings: list[Finding]) -> str:
+    """The folder every handler's file is in (`services/api/`), said once above the table so that
+    each row shows `app.py:50` (its link keeps the whole repository-relative path); "" for none."""
+    dirs = {str(PurePosixPath(h.location.path).parent) for h in handlers(result, findings)}
+    if len(dirs) != 1 or PurePosixPath(next(iter(dirs))).is_absolute():
+        return ""
+    d = next(iter(dirs))
+    return "" if d == "." else d + "/"
+
+
+def _group_row(result: ScanResult, h: Handler, links: Links | None, folder: str = "") -> str:
     """One handler: its most severe finding's severity, the operation and a link to its line, then
     its check ids (repeated ones counted, blocking ones in bold, a static one at another line with
     its own link)."""
     blocking = set(result.verdict.blocking)
-    where_ = _place(h.location.path, h.location.line, links.blob(h.location) if links else None)
-    head = f"{code(h.operation, 100)}<br>{where_}" if h.operation else where_
+    label = f"{h.location.path.removeprefix(folder)}:{h.location.line}"
+    where_ = _place(h.location.path, h.location.line, links.blob(h.location) if links else None, label)
+    head = f"{code(h.operation, 100)} {where_}" if h.operation else where_
     checks: dict[tuple[str, int], list[Finding]] = {}  # (check, its own line or 0) -> findings, in order
     for f in h.findings:
         loc = locate(result, f)
@@ -359,7 +371,7 @@ def _group_row(result: ScanResult, h: Handler, links: Links | None) -> str:
         if own:
             loc = locate(result, fs[0])
             url = links.blob(loc) if links else None
-            label = f"L{own}" if loc.path == h.location.path else f"{loc.path}:{own}"
+            label = f"L{own}" if loc.path == h.location.path else f"{loc.path.removeprefix(folder)}:{own}"
             name += f" ({_place(loc.path, own, url, label)})"
         names.append(name)
     return f"| {h.severity.label} | {head} | {', '.join(names)} |"
@@ -376,11 +388,13 @@ def _fit(rows: list[str], budget: int) -> list[str]:
     return out
 
 
-def _group_table(result: ScanResult, findings: list[Finding], links: Links | None, budget: int = LIMIT) -> list[str]:
+def _group_table(
+    result: ScanResult, findings: list[Finding], links: Links | None, budget: int = LIMIT, folder: str = ""
+) -> list[str]:
     """The handlers' table, most severe first, in at most `budget` characters (a line says how many
     handlers it left out)."""
     groups = handlers(result, findings)
-    rows = _fit([_group_row(result, h, links) for h in groups], budget - 200)
+    rows = _fit([_group_row(result, h, links, folder) for h in groups], budget - 200)
     out = [*_GROUP_HEAD, *rows]
     if len(rows) < len(groups):
         out += ["", f"{_plural(len(groups) - len(rows), 'more handler')} left out here: see the job summary."]
@@ -407,17 +421,20 @@ def comment(result: ScanResult, links: Links | None = None, limit: int = COMMENT
     parts = ["\n".join([MARKER, *_head(result)])]
     foot = "\n".join(_footer(result))
     tables = limit - len(parts[0]) - len(foot) - 1200  # the titles, folds and the "elsewhere" line
+    folder = _folder(result, result.findings)
     if new:
         places = len(handlers(result, new))
         title = f"#### New findings by handler: {len(new)} in {_plural(places, 'place')}"
+        if folder:
+            title += f", files in {code(folder, 100, in_table=False)}"
         legend = "**Bold**: blocks the merge." if result.verdict.blocking else ""
-        table = _group_table(result, new, links, tables * 3 // 4 if accepted else tables)
+        table = _group_table(result, new, links, tables * 3 // 4 if accepted else tables, folder)
         parts.append("\n".join([title, "", *table, "", legend, ""]))
         tables -= len(parts[-1])
     elif result.verdict.verdict != "error":
         parts.append("No new findings.\n")
     if accepted:
-        rows = _group_table(result, accepted, links, max(tables // 2, 0))[2:]
+        rows = _group_table(result, accepted, links, max(tables // 2, 0), folder)[2:]
         parts.append(_folded("Accepted by the baseline", _GROUP_HEAD, rows, len(accepted)))
         tables -= len(parts[-1])
     if result.fixed:
