@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from gate import __version__
 from gate.config import ConfigError, config_schema, load_config
 from gate.errors import EXIT_ERROR, Interrupted, ScanError, handle_signals, internal_error
-from gate.report import FORMATS, json_report, renderer, write
+from gate.report import FORMATS, json_report, write
 from gate.report.console import Console
 from gate.runner import config_name, error_result, run_scan, under_way
 from gate.verdict.merge import MergeError, merge
@@ -213,8 +213,12 @@ def cmd_merge(args: argparse.Namespace) -> int:
 def cmd_comment(args: argparse.Namespace) -> int:
     """Post the PR comment and the check run from a JSON report: the `workflow_run` half of the
     fork-safe pattern (README, "Forks"), which never runs the pull request's code."""
+    from dataclasses import replace
+
     from gate.publish import github  # PyGithub: loaded only to publish
     from gate.publish.workflow import InputError, load_event, summary_with_notes, write_summary
+    from gate.report import markdown as md
+    from gate.report.location import Links
 
     try:
         result = json_report.load(Path(args.report))
@@ -236,12 +240,20 @@ def cmd_comment(args: argparse.Namespace) -> int:
         return 1
     if args.pr:
         pr = args.pr
-    markdown = renderer("markdown")(result)
+    links = Links.make(
+        os.environ.get("GITHUB_SERVER_URL") or "https://github.com",
+        repository,
+        head_sha,
+        os.environ.get("GITHUB_RUN_ID"),
+    )
+    markdown = md.render(result, links=links)
     req = github.Request(token=token, api_url=api_url, repository=repository, pr=pr, head_sha=head_sha)
     if pr is None and not head_sha:
         print("authgate: comment: no pull request or commit in this event (use --pr)", file=sys.stderr)
         return EXIT_ERROR
-    notes = github.publish(result, markdown, req)
+    notes = github.publish(
+        result, markdown, req, comment=lambda check_url: md.comment(result, replace(links, check_run=check_url))
+    )
     for note in notes:
         print(f"authgate: {note.text}", file=sys.stderr)
     write_summary(summary_with_notes(markdown, notes))
