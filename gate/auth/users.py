@@ -43,14 +43,13 @@ ACTIVE = ("control", "logout", "ratelimit", "enum")
 MISSING = object()  # marks an attribute the account's record does not have
 _MARK = "\n@@authgate-hashes@@"
 _RUNNER = f"""
-import importlib, json, sys
+import concurrent.futures, importlib, json, os, sys
 sys.path.insert(0, "")
 mod, _, fn = sys.argv[1].partition(":")
 func = getattr(importlib.import_module(mod), fn)
-out = []
-for pw in json.load(sys.stdin):
-    h = func(pw)
-    out.append(h.decode() if isinstance(h, bytes) else h)
+# one process for every password; threads where the hash lets go of the GIL (bcrypt, scrypt, argon2 do)
+with concurrent.futures.ThreadPoolExecutor(max(1, min(8, os.cpu_count() or 1))) as pool:
+    out = [h.decode() if isinstance(h, bytes) else h for h in pool.map(func, json.load(sys.stdin))]
 sys.stdout.write({_MARK!r} + json.dumps(out))
 """
 
