@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from gate.dynamo import cds
 from gate.dynamo.credentials import GATE
 from gate.errors import ScanError
 from gate.netutil import free_port
@@ -117,11 +118,8 @@ def launch() -> DynamoLocal:
         raise ScanError("Java is not installed: DynamoDB Local needs a Java 17+ runtime (default-jre-headless)")
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="authgate-ddb-"))
-    args = [
-        f"-Djava.library.path={home / 'DynamoDBLocal_lib'}", "-Xms64m", "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-jar", str(jar),
-        "-inMemory", "-disableTelemetry", "-port", str(port),
-    ]  # fmt: skip
+    # with the class-data archive scripts/install-dynamodb-local built when there is one (gate/dynamo/cds.py)
+    args = [*cds.launch_args(home), "-inMemory", "-disableTelemetry", "-port", str(port)]
     argfile = workdir / "args"  # the java launcher reads @file (JDK 9+); workdir is 0700, the gate's own
     argfile.write_text("\n".join(f'"{a}"' for a in args) + "\n")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": str(workdir)}
