@@ -123,8 +123,27 @@ class Code:
                 other = self.module(where)
                 if other is not None and name in self.constants.get(other.name, {}):
                     return self.value(other, self.constants[other.name][name], hops + 1)
+        if isinstance(expr, ast.Subscript) and _is_config(expr.value) and (key := str_const(expr.slice)):
+            return self._config_entry(key, hops)
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "get":
+            key = str_const(expr.args[0]) if expr.args else None
+            if key and _is_config(expr.func.value):  # current_app.config.get("JWT_SECRET")
+                return self._config_entry(key, hops)
         if isinstance(expr, ast.Attribute):  # settings.notes_table: a pydantic BaseSettings field
             return self._settings_field(expr.attr, hops)
+        return Value()
+
+    def _config_entry(self, key: str, hops: int) -> Value:
+        """Flask's `app.config["KEY"]`: what `app.config["KEY"] = ...` or `config.update(KEY=...)` put there."""
+        for mod in self.modules:
+            for node in ast.walk(mod.tree):
+                if isinstance(node, ast.Assign) and isinstance(t := node.targets[0], ast.Subscript):
+                    if _is_config(t.value) and str_const(t.slice) == key:
+                        return self.value(mod, node.value, hops + 1)
+                elif isinstance(node, ast.Call) and call_name(node) in ("update", "from_mapping"):
+                    hit = kwarg(node, key)
+                    if hit is not None:
+                        return self.value(mod, hit, hops + 1)
         return Value()
 
     def _settings_field(self, attr: str, hops: int) -> Value:
@@ -174,6 +193,10 @@ class Code:
                                 nxt.append(hit)
             frontier = nxt
         return out
+
+
+def _is_config(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and node.attr == "config"
 
 
 def _is_environ(node: ast.AST) -> bool:

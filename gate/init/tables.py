@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,8 +177,12 @@ def name_from_var(var: str, known: list[str]) -> str:
     for cut in ("DYNAMODB_", "DDB_", "TABLE_"):
         stem = stem.removeprefix(cut)
     stem = stem.lower() if stem and stem not in ("TABLE", "NAME") else ""
+    forms = {stem, stem + "s", stem.removesuffix("s")} - {""}
+    for name in known:  # exact first, then a known table ending in the stem (`inventory-items` for ITEMS_TABLE)
+        if name.lower().replace("-", "_") in forms:
+            return name
     for name in known:
-        if stem and name.lower().replace("-", "_") in (stem, stem + "s", stem.removesuffix("s")):
+        if any(re.split(r"[-_.]", name.lower())[-1] == f for f in forms):
             return name
     if not stem and len(known) == 1:
         return known[0]
