@@ -49,6 +49,9 @@ def plan_for(directory: Path) -> Plan:
         if t.env is not None:
             env.setdefault(t.env.var, t.name)
             where.append(t.env.where)
+    if auth.mints and auth.algorithm_env:
+        env.setdefault(auth.algorithm_env.var, auth.algorithm)
+        where.append(auth.algorithm_env.where)
     supplied = {*env, auth.secret_env}
     missing: list[EnvRead] = [
         e

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from gate.init.code import Code, Function
+from gate.init.code import Code, EnvRead, Function
 from gate.target.pysource import Module, assignment, call_name, iter_functions, kwarg, str_const
 from gate.target.routes import Route
 
@@ -51,6 +51,7 @@ class Auth:
     login: Flow | None = None
     register: Flow | None = None
     api_key_header: str | None = None
+    algorithm_env: EnvRead | None = None  # the algorithm is read from this variable, with no default
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -72,10 +73,14 @@ def _jwt_call(mod: Module, call: ast.Call, op: str) -> bool:
     return False
 
 
-def _first(code: Code, mod: Module, node: ast.AST | None) -> str | None:
+def _algorithm(code: Code, mod: Module, node: ast.AST | None, auth: Auth) -> None:
     if isinstance(node, ast.List | ast.Tuple) and node.elts:
         node = node.elts[0]
-    return code.value(mod, node).literal
+    value = code.value(mod, node)
+    if value.literal:
+        auth.algorithm = value.literal
+    elif value.env is not None:  # settings.token_algo with no default: the service is told the gate's
+        auth.algorithm_env = value.env
 
 
 def _secret(code: Code, mod: Module, node: ast.AST | None, auth: Auth) -> None:
@@ -122,13 +127,11 @@ def _jwt(code: Code, auth: Auth) -> None:
         if _jwt_call(mod, call, "decode"):
             auth.library = auth.library or _library(mod)
             _secret(code, mod, call.args[1] if len(call.args) > 1 else kwarg(call, "key", "secret"), auth)
-            algorithm = _first(code, mod, kwarg(call, "algorithms"))
-            auth.algorithm = algorithm if algorithm else auth.algorithm
+            _algorithm(code, mod, kwarg(call, "algorithms"), auth)
         elif _jwt_call(mod, call, "encode"):
             auth.library = auth.library or _library(mod)
             _secret(code, mod, call.args[1] if len(call.args) > 1 else kwarg(call, "key", "secret"), auth)
-            algorithm = _first(code, mod, kwarg(call, "algorithm"))
-            auth.algorithm = algorithm if algorithm else auth.algorithm
+            _algorithm(code, mod, kwarg(call, "algorithm") or (call.args[2] if len(call.args) > 2 else None), auth)
             if call.args and isinstance(call.args[0], ast.Dict):
                 payload_keys += [k for k in map(str_const, call.args[0].keys) if k]
     for mod in code.modules:  # flask-jwt-extended: app.config["JWT_SECRET_KEY"] = os.environ[...]
@@ -213,6 +216,11 @@ def _token_key(fn: Function) -> str:
     return "access_token"
 
 
+def _names(node: ast.AST | None) -> set[str]:
+    """Every name in an annotation (`Annotated[OAuth2PasswordRequestForm, Depends()]`)."""
+    return {call_name(n) for n in ast.walk(node) if isinstance(n, ast.Name | ast.Attribute)} if node else set()
+
+
 def _password_route(code: Code, route: Route) -> tuple[Module, Function, dict[str, str], bool] | None:
     """The handler and body of a POST route that takes a password, or None."""
     if route.method not in ("POST", "PUT"):
@@ -221,11 +229,10 @@ def _password_route(code: Code, route: Route) -> tuple[Module, Function, dict[st
     if hit is None:
         return None
     mod, fn = hit
-    form = any(call_name(a.annotation) == "OAuth2PasswordRequestForm" for a in fn.args.args if a.annotation) or any(
-        isinstance(d, ast.Call) and call_name(d) == "Form" for d in fn.args.defaults
-    )
+    oauth2 = any(_names(a.annotation) & {"OAuth2PasswordRequestForm"} for a in fn.args.args if a.annotation)
+    form = oauth2 or any(isinstance(d, ast.Call) and call_name(d) == "Form" for d in fn.args.defaults)
     fields = list(route.body_fields) or [a.arg for a in fn.args.args]
-    if form and not route.body_fields:
+    if oauth2 and not route.body_fields:  # the OAuth2 password form: username and password, form-encoded
         fields = ["username", "password"]
     if not any("password" in f.lower() for f in fields):
         return None

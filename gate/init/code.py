@@ -146,6 +146,21 @@ class Code:
                         return self.value(mod, hit, hops + 1)
         return Value()
 
+    def _settings_read(self, mod: Module, node: ast.AST) -> EnvRead | None:
+        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
+            return None
+        owner = next(
+            (c for c in ast.walk(mod.tree) if isinstance(c, ast.ClassDef) and node in c.body),
+            None,
+        )
+        if owner is None or not any(call_name(b) == "BaseSettings" for b in owner.bases):
+            return None
+        if node.target.id == "model_config":
+            return None
+        optional = "Optional" in ast.dump(node.annotation) or "None" in ast.unparse(node.annotation)
+        default = self.value(mod, node.value).literal if node.value is not None else ("" if optional else None)
+        return EnvRead(node.target.id.upper(), default, self.where(mod, node))
+
     def _settings_field(self, attr: str, hops: int) -> Value:
         for mod in self.modules:
             for node in ast.walk(mod.tree):
@@ -158,11 +173,12 @@ class Code:
         return Value()
 
     def env_reads(self) -> list[EnvRead]:
-        """Every environment variable the code reads, first read first, once each."""
+        """Every environment variable the code reads, first read first, once each (`BaseSettings` fields too:
+        one without a default or `Optional` must be set for the service to start)."""
         seen: dict[str, EnvRead] = {}
         for mod in self.modules:
             for node in ast.walk(mod.tree):
-                env = self.env_read(mod, node)
+                env = self.env_read(mod, node) or self._settings_read(mod, node)
                 if env is not None and (env.var not in seen or (seen[env.var].default is None and env.default)):
                     seen[env.var] = env
         return list(seen.values())

@@ -177,6 +177,8 @@ def name_from_var(var: str, known: list[str]) -> str:
     for cut in ("DYNAMODB_", "DDB_", "TABLE_"):
         stem = stem.removeprefix(cut)
     stem = stem.lower() if stem and stem not in ("TABLE", "NAME") else ""
+    if stem and not re.search(r"[a-z]{2}", stem):  # TABLE_1: the stem says nothing, the variable does
+        stem = var.lower()
     forms = {stem, stem + "s", stem.removesuffix("s")} - {""}
     for name in known:  # exact first, then a known table ending in the stem (`inventory-items` for ITEMS_TABLE)
         if name.lower().replace("-", "_") in forms:
@@ -232,6 +234,19 @@ def _type_of(node: ast.AST | None) -> str:
     return "S"
 
 
+def _local_dict(mod: Module, call: ast.Call, node: ast.AST | None) -> ast.AST | None:
+    """`Key=primary_key`: the dict literal last assigned to that name before the call, in its module."""
+    if not isinstance(node, ast.Name):
+        return node
+    found: ast.AST | None = None
+    for stmt in ast.walk(mod.tree):
+        target, value = assignment(stmt)
+        later = found is None or stmt.lineno > getattr(found, "lineno", 0)
+        if target == node.id and isinstance(value, ast.Dict) and stmt.lineno <= call.lineno and later:
+            found = value
+    return found
+
+
 def _query_key(node: ast.AST | None) -> str | None:
     """The partition key of `Key("owner_id").eq(x) & Key("sk")...`: the leftmost `Key(...)`."""
     while isinstance(node, ast.BinOp):
@@ -257,7 +272,7 @@ def _infer_keys(code: Code, tables: dict[str, Table], handles: dict[str, str]) -
         if table is None:
             continue
         op = call.func.attr
-        key_node = kwarg(call, "Key")
+        key_node = _local_dict(mod, call, kwarg(call, "Key"))
         if op in _KEYED_CALLS and isinstance(key_node, ast.Dict):
             pairs = zip(map(str_const, key_node.keys), key_node.values, strict=True)
             keys = {k: _type_of(v) for k, v in pairs if k}

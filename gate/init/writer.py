@@ -82,7 +82,7 @@ def _service(out: _Lines, plan: Plan) -> None:
         out.comment(2, f"{kind} {what} at {app.where}")
     out.add(f"  command: {scalar(plan.command)}")
     if plan.env:
-        out.comment(2, "table names the code reads from the environment (" + ", ".join(plan.env_where) + ")")
+        out.comment(2, "what the code reads from the environment (" + ", ".join(plan.env_where) + ")")
         out.add(f"  env: {flow(plan.env)}")
     for env in plan.missing_env:
         out.todo(2, f"the code reads {env.var} with no default ({env.where}): add it to env if the service needs it")
@@ -164,10 +164,17 @@ def _auth(out: _Lines, plan: Plan) -> None:
         if login_on:
             out.comment(2, f"the service's own {key} route ({f.where})")
             out.add("  " + line)
-        else:
+            continue
+        if auth.mints:
             out.comment(2, f"the service's {key} route ({f.where}); the gate mints tokens instead. To log in through")
             out.comment(2, "it, uncomment (the fixtures' owner keys must then be the ids the service gives):")
-            out.add("  # " + line)
+        elif is_login:
+            out.comment(2, f"the service's login route ({f.where})")
+            out.todo(2, "the identities have no user record to log in with: give auth.users and auth.password_hash")
+            out.comment(2, '(README, "Identities that log in"), then uncomment:')
+        else:
+            out.comment(2, f"the service's {key} route ({f.where}); uncomment with a login route:")
+        out.add("  # " + line)
     if auth.api_key_header and not auth.mints:
         out.comment(2, "API keys in this header")
         out.todo(2, "how does the service know each identity's key (a table, an env var)? Seed it there")
