@@ -40,6 +40,8 @@ class Written:
 def plan_for(directory: Path) -> Plan:
     code = Code.read(directory)
     app = find_app(code)
+    if app is not None and app.workdir != ".":  # the service is a subfolder: its code is what is read
+        code = Code.read(directory / app.workdir, directory)
     tables = find_tables(code, directory)
     auth = find_auth(code)
     identities = make_identities(auth)

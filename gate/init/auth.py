@@ -84,13 +84,14 @@ def _algorithm(code: Code, mod: Module, node: ast.AST | None, auth: Auth) -> Non
 
 
 def _secret(code: Code, mod: Module, node: ast.AST | None, auth: Auth) -> None:
-    if node is None or auth.secret_env or auth.secret_literal:
+    if node is None or auth.secret_env:
         return
     value = code.value(mod, node)
-    if value.env is not None:
+    if value.env is not None:  # wins over a literal seen first (a dev default, a dead copy)
         auth.secret_env = value.env.var
         auth.secret_where = value.env.where
-    elif value.literal is not None:
+        auth.secret_literal = None
+    elif value.literal is not None and auth.secret_literal is None:
         auth.secret_literal = code.where(mod, node)
 
 

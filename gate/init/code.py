@@ -48,9 +48,10 @@ class Code:
     functions: dict[str, list[tuple[Module, Function]]] = field(default_factory=dict)  # bare name -> defs
 
     @classmethod
-    def read(cls, root: Path) -> Code:
-        rmap = route_map(root, root)
-        code = cls(root=root, modules=rmap.modules, routes=rmap.routes, problems=rmap.problems)
+    def read(cls, workdir: Path, root: Path | None = None) -> Code:
+        """The modules under `workdir`, named from it; files named relative to `root` (the config's folder)."""
+        rmap = route_map(workdir, root or workdir)
+        code = cls(root=workdir, modules=rmap.modules, routes=rmap.routes, problems=rmap.problems)
         for mod in code.modules:
             consts: dict[str, ast.expr] = {}
             for node in mod.tree.body:

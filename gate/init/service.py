@@ -8,10 +8,12 @@ under `flask --app`. flask-restx's `Api` serves its Swagger document at `<prefix
 from __future__ import annotations
 
 import ast
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from gate.init.code import Code, Function
-from gate.target.pysource import assignment, call_name, kwarg, str_const
+from gate.target.pysource import Module, assignment, call_name, kwarg, str_const
 from gate.target.routes import Route
 
 _APPS = {"FastAPI": "fastapi", "Flask": "flask"}
@@ -28,6 +30,7 @@ class App:
     factory: bool
     where: str
     restx_prefix: str | None = None  # flask-restx Api(prefix=...): "" without one
+    workdir: str = "."  # where the command runs: the folder above the app's top package
 
     @property
     def command(self) -> str:
@@ -67,6 +70,18 @@ def _factory(fn: Function) -> str | None:
     return _APPS.get(returns) if names and returns in _APPS else None
 
 
+def _run_from(code: Code, mod: Module) -> tuple[str, str]:
+    """(workdir, module) to import `mod` from: the folder above its top package (a folder with
+    `__init__.py`), so `services/api/main.py` importing `routers` runs from `services/api` as `main`."""
+    folder = mod.path.parent
+    parts = [mod.path.stem] if mod.path.stem != "__init__" else []
+    while (folder / "__init__.py").is_file() and folder != code.root:
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    rel = os.path.relpath(folder, code.root)
+    return Path(rel).as_posix(), ".".join(parts) or mod.name
+
+
 def _candidates(code: Code) -> list[tuple[tuple[int, ...], App]]:
     out: list[tuple[tuple[int, ...], App]] = []
     for mod in code.modules:
@@ -77,13 +92,14 @@ def _candidates(code: Code) -> list[tuple[tuple[int, ...], App]]:
         last = parts[-1]
         name_rank = _ENTRY_NAMES.index(last) if last in _ENTRY_NAMES else len(_ENTRY_NAMES)
         found: list[App] = []
+        workdir, module = _run_from(code, mod)
         for node in mod.tree.body:
             target, value = assignment(node)
             kind = _app_kind(value)
             if target and kind:
-                found.append(App(kind, mod.name, target, False, code.where(mod, node)))
+                found.append(App(kind, module, target, False, code.where(mod, node), workdir=workdir))
             if isinstance(node, ast.FunctionDef) and (kind := _factory(node)):
-                found.append(App(kind, mod.name, node.name, True, code.where(mod, node)))
+                found.append(App(kind, module, node.name, True, code.where(mod, node), workdir=workdir))
         out += [((int(in_scripts), int(app.factory), len(parts), name_rank), app) for app in found]
     return out
 
@@ -108,7 +124,7 @@ def find_app(code: Code) -> App | None:
     if app.framework == "flask":
         prefix = _restx_prefix(code)
         if prefix is not None:
-            app = App(app.framework, app.module, app.obj, app.factory, app.where, prefix)
+            app = App(app.framework, app.module, app.obj, app.factory, app.where, prefix, app.workdir)
     return app
 
 

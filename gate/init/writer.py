@@ -81,6 +81,8 @@ def _service(out: _Lines, plan: Plan) -> None:
         what = f"app factory `{app.obj}()`" if app.factory else f"app `{app.obj}`"
         out.comment(2, f"{kind} {what} at {app.where}")
     out.add(f"  command: {scalar(plan.command)}")
+    if app is not None and app.workdir != ".":
+        out.add(f"  workdir: {scalar(app.workdir)}")
     if plan.env:
         out.comment(2, "what the code reads from the environment (" + ", ".join(plan.env_where) + ")")
         out.add(f"  env: {flow(plan.env)}")

@@ -146,3 +146,24 @@ def test_scan_without_a_config_suggests_init(tmp_path: Path) -> None:
     p = run_cli("scan", str(tmp_path), "--output", str(tmp_path / "r.json"))
     assert p.returncode == 2
     assert f"`authgate init {tmp_path}` writes one from the code" in p.stdout + p.stderr
+
+
+def test_a_service_in_a_subfolder_beside_a_dead_copy_runs_from_its_folder(tmp_path: Path) -> None:
+    shutil.copytree(REPOS / "flask_factory", tmp_path / "services" / "blog")
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "app.py").write_text(
+        'import jwt\nfrom flask import Flask\n\napp = Flask(__name__)\nSECRET = "old"\n\n\n'
+        '@app.get("/x")\ndef x():\n    return jwt.decode("t", SECRET, algorithms=["HS256"])\n'
+    )
+    p = run_cli("init", str(tmp_path))
+    assert p.returncode == 0, p.stderr
+    cfg = load_config(tmp_path / ".authgate.yml")
+    assert cfg.service.workdir == "services/blog"
+    assert cfg.service.command == 'flask --app "blog:create_app()" run --host 127.0.0.1 --port {port}'
+    assert cfg.auth.jwt is not None and cfg.auth.jwt.secret_env == "BLOG_JWT_SECRET"  # not legacy's literal
+    p, report = scan_report(tmp_path, tmp_path)
+    assert p.returncode == 1, p.stdout + p.stderr
+    line = def_line(tmp_path / "services" / "blog" / "blog" / "posts.py", "read_post")
+    bola = {(f["file"], f["line"]) for f in report["findings"] if f["check"] == "bola.read"}
+    assert bola == {("services/blog/blog/posts.py", line)}
