@@ -18,7 +18,7 @@ from gate.config import ConfigError, load_config
 from gate.init.auth import find_auth
 from gate.init.code import Code, EnvRead
 from gate.init.identities import make_fixtures, make_identities
-from gate.init.service import find_app, is_health, ready_path
+from gate.init.service import find_app, is_health, is_script, ready_path
 from gate.init.tables import find_tables
 from gate.init.writer import Plan, render
 
@@ -49,7 +49,7 @@ def plan_for(directory: Path) -> Plan:
     where: list[str] = []
     for t in tables.tables:
         if t.env is not None:
-            env.setdefault(t.env.var, t.name)
+            env.setdefault(t.env.var, t.env_value or t.name)
             where.append(t.env.where)
     if auth.mints and auth.algorithm_env:
         env.setdefault(auth.algorithm_env.var, auth.algorithm)
@@ -58,7 +58,10 @@ def plan_for(directory: Path) -> Plan:
     missing: list[EnvRead] = [
         e
         for e in code.env_reads()
-        if e.default is None and e.var not in supplied and not e.var.startswith(_GIVEN_BY_GATE)
+        if e.default is None
+        and e.var not in supplied
+        and not e.var.startswith(_GIVEN_BY_GATE)
+        and not is_script(e.where)  # a dev script's variables are not the service's
     ]
     public = [r.id for r in code.routes if r.method == "GET" and "{" not in r.path and is_health(r.path)]
     for flow in (auth.login, auth.register):
@@ -75,6 +78,7 @@ def plan_for(directory: Path) -> Plan:
         missing_env=missing[:5],
         tables=tables.tables,
         template=tables.template,
+        unresolved_template=tables.unresolved,
         auth=auth,
         identities=identities,
         fixtures=make_fixtures(tables.tables, identities, auth),

@@ -36,6 +36,7 @@ class Value:
 
     literal: str | None = None
     env: EnvRead | None = None
+    env_value: str | None = None  # what init sets `env.var` to: the default, or a value chosen for it
 
 
 @dataclass
@@ -46,6 +47,8 @@ class Code:
     problems: list[str]
     constants: dict[str, dict[str, ast.expr]] = field(default_factory=dict)  # module -> NAME -> value
     functions: dict[str, list[tuple[Module, Function]]] = field(default_factory=dict)  # bare name -> defs
+    # values for env vars read without a default inside a name (a template parameter's default)
+    chosen: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, workdir: Path, root: Path | None = None) -> Code:
@@ -108,7 +111,9 @@ class Code:
             return Value(literal=text)
         env = self.env_read(mod, expr)
         if env is not None:
-            return Value(literal=env.default, env=env)
+            return Value(literal=env.default, env=env, env_value=env.default)
+        if isinstance(expr, ast.JoinedStr):  # f"{project}-users": an env part without default gets a value
+            return self._joined(mod, expr, hops)
         if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.Or):  # os.environ.get("X") or "notes"
             first, rest = self.value(mod, expr.values[0], hops + 1), self.value(mod, expr.values[-1], hops + 1)
             if first.env is not None:
@@ -133,6 +138,23 @@ class Code:
         if isinstance(expr, ast.Attribute):  # settings.notes_table: a pydantic BaseSettings field
             return self._settings_field(expr.attr, hops)
         return Value()
+
+    def _joined(self, mod: Module, expr: ast.JoinedStr, hops: int) -> Value:
+        text, env, chosen = "", None, None
+        for part in expr.values:
+            if isinstance(part, ast.Constant):
+                text += str(part.value)
+                continue
+            value = self.value(mod, part.value if isinstance(part, ast.FormattedValue) else part, hops + 1)
+            if value.env is not None and env is None:
+                env = value.env
+                chosen = value.literal or self.chosen.get(env.var) or env.var.lower().replace("_", "-")
+                text += chosen
+            elif value.literal is not None:
+                text += value.literal
+            else:
+                return Value()
+        return Value(literal=text, env=env, env_value=chosen)
 
     def _config_entry(self, key: str, hops: int) -> Value:
         """Flask's `app.config["KEY"]`: what `app.config["KEY"] = ...` or `config.update(KEY=...)` put there."""

@@ -141,5 +141,10 @@ def ready_path(routes: list[Route], app: App | None) -> str:
     return plain[0].path if plain else "/"
 
 
+def is_script(where: str) -> bool:
+    """True for a file:line in a scripts/tools/legacy folder: not the service's own code."""
+    return bool(set(Path(where.rpartition(":")[0]).parts[:-1]) & _SCRIPT_DIRS)
+
+
 def is_health(path: str) -> bool:
     return path.rstrip("/").rsplit("/", 1)[-1].lower() in _READY_NAMES

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from gate.dynamo.tables import tables_from_template
 from gate.errors import ScanError
 from gate.init.code import Code, EnvRead
@@ -43,6 +45,7 @@ class Table:
     key: dict[str, str] = field(default_factory=dict)  # partition key first: {attr: S|N|B}
     indexes: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     env: EnvRead | None = None  # the variable the service reads the name from
+    env_value: str | None = None  # what that variable is set to (default: the name)
     source: str = ""  # where the keys were read: "scripts/create_tables.py:19 (create_table)"
     key_known: bool = True  # False: guessed from reads, or not found at all
     in_template: bool = False
@@ -53,6 +56,7 @@ class Table:
 class Tables:
     tables: list[Table]
     template: str | None  # relative to the service directory
+    unresolved: str | None = None  # a template whose table names init could not resolve (`!Sub`)
 
 
 def _literal(code: Code, mod: Module, node: ast.AST | None) -> Any:
@@ -98,7 +102,7 @@ def _created(code: Code) -> list[Table]:
                 if ikey:
                     indexes.append((ix["IndexName"], ikey))
         where = f"{code.where(mod, call)} (create_table)"
-        out.append(Table(value.literal, key, indexes, value.env, where))
+        out.append(Table(value.literal, key, indexes, value.env, value.env_value, where))
     return out
 
 
@@ -163,7 +167,7 @@ def _pynamo(code: Code) -> list[Table]:
         key, others, refs = _pynamo_attrs(cls)
         if value.literal is None or not key:
             continue
-        table = Table(value.literal, key, [indexes[r] for r in refs if r in indexes], value.env)
+        table = Table(value.literal, key, [indexes[r] for r in refs if r in indexes], value.env, value.env_value)
         table.source, table.attributes = f"{code.where(mod, cls)} (pynamodb model {cls.name})", others
         out.append(table)
     return out
@@ -208,8 +212,9 @@ def _named(code: Code, known: list[str]) -> tuple[list[Table], dict[str, str]]:
             name = value.literal or (name_from_var(value.env.var, known) if value.env else None)
             if name is None:
                 continue
-            table = out.setdefault(name, Table(name, env=value.env, key_known=False))
-            table.env = table.env or value.env
+            table = out.setdefault(name, Table(name, env=value.env, env_value=value.env_value, key_known=False))
+            if table.env is None:
+                table.env, table.env_value = value.env, value.env_value
             if isinstance(node, ast.Assign) and call_name(call) == "Table":
                 for t in node.targets:
                     handle = t.attr if isinstance(t, ast.Attribute) else t.id if isinstance(t, ast.Name) else None
@@ -329,11 +334,37 @@ def find_templates(directory: Path) -> list[Path]:
     return found
 
 
+def _parameter_defaults(path: Path, code: Code) -> dict[str, str]:
+    """Env vars the code reads without a default, given the template parameter of the same name's default
+    (`PROJECT_NAME` <- `projectName: {Default: my-project}`), so names built from them match the template."""
+    try:
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_Template)
+    except (OSError, yaml.YAMLError):
+        return {}
+    params = doc.get("Parameters") if isinstance(doc, dict) else None
+    if not isinstance(params, dict):
+        return {}
+    defaults = {_norm(k): str(v["Default"]) for k, v in params.items() if isinstance(v, dict) and "Default" in v}
+    return {e.var: defaults[_norm(e.var)] for e in code.env_reads() if e.default is None and _norm(e.var) in defaults}
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+class _Template(yaml.SafeLoader):
+    """CloudFormation YAML read for its Parameters only: every `!Tag` is a plain value."""
+
+
+_Template.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
 def find_tables(code: Code, directory: Path) -> Tables:
     tables: dict[str, Table] = {}
     for t in _created(code) + _pynamo(code):
         tables.setdefault(t.name, t)
     template: str | None = None
+    unresolved: str | None = None
     for path in find_templates(directory):
         try:
             declared = tables_from_template(path)
@@ -341,15 +372,19 @@ def find_tables(code: Code, directory: Path) -> Tables:
             continue
         if not declared:
             continue
-        template = os.path.relpath(path, directory)
+        rel = os.path.relpath(path, directory)
+        code.chosen.update(_parameter_defaults(path, code))
         for t in declared:
-            if t.name not in tables:
+            if t.name not in tables and "${" not in t.name:  # an unresolved !Sub: the code names it
                 idx = [(i.name, dict(i.key)) for i in t.indexes]
-                tables[t.name] = Table(t.name, dict(t.key), idx, source=template, in_template=True)
+                tables[t.name] = Table(t.name, dict(t.key), idx, source=rel, in_template=True)
+                template = rel
+        unresolved = None if template else rel
         break
     named, handles = _named(code, list(tables))
     for t in named:
         known = tables.setdefault(t.name, t)
-        known.env = known.env or t.env
+        if known.env is None:
+            known.env, known.env_value = t.env, t.env_value
     _infer_keys(code, tables, handles)
-    return Tables(sorted(tables.values(), key=lambda t: t.name), template)
+    return Tables(sorted(tables.values(), key=lambda t: t.name), template, unresolved)

@@ -31,6 +31,7 @@ class Plan:
     missing_env: list[EnvRead]
     tables: list[Table]
     template: str | None
+    unresolved_template: str | None
     auth: Auth
     identities: list[Identity]
     fixtures: list[Fixture]
@@ -111,6 +112,9 @@ def _dynamodb(out: _Lines, plan: Plan) -> None:
     if plan.template:
         out.comment(2, "tables declared in the CloudFormation/SAM template")
         out.add(f"  template: {scalar(plan.template)}")
+    elif plan.unresolved_template:
+        out.comment(2, f"{plan.unresolved_template} names its tables with !Sub/!Ref: the tables below are the ones")
+        out.comment(2, "the code names, with the template parameters' defaults")
     if not listed:
         if not plan.template:
             out.todo(2, "no table was found in the code: list the service's tables with their keys")
