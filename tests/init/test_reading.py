@@ -144,3 +144,44 @@ def test_values_that_yaml_would_misread_are_quoted() -> None:
         assert yaml.safe_load(f"k: {scalar(value)}") == {"k": value}, value
     data = {"yes": [1, True, None, "alice's note"], "a b": {"c": "d:e"}}
     assert yaml.safe_load(f"k: {flow(data)}") == {"k": data}
+
+
+def test_a_table_name_built_from_an_env_var_takes_the_template_parameter_default(tmp_path: Path) -> None:
+    root = repo(
+        tmp_path,
+        {
+            "src/__init__.py": "",
+            "src/app.py": """
+                from os import getenv
+                from boto3 import resource
+                from flask import Flask
+
+                project = getenv("PROJECT_NAME")
+                table = resource("dynamodb").Table(f"{project}-users")
+                app = Flask(__name__)
+
+                @app.get("/users/<username>")
+                def user(username):
+                    return table.get_item(Key={"username": username})["Item"]
+            """,
+            "scripts/deploy.py": "import os\nBUCKET = os.environ['BUCKET_NAME']\n",
+            "template.yaml": """
+                Parameters:
+                  projectName: {Type: String, Default: my-project}
+                Resources:
+                  Users:
+                    Type: AWS::DynamoDB::Table
+                    Properties:
+                      TableName: !Sub ${projectName}-users
+                      KeySchema: [{AttributeName: username, KeyType: HASH}]
+                      AttributeDefinitions: [{AttributeName: username, AttributeType: S}]
+            """,
+        },
+    )
+    done = write_config(root)
+    cfg = load_config(done.path)
+    assert cfg.service.env == {"PROJECT_NAME": "my-project"}
+    assert [(t.name, t.key) for t in cfg.dynamodb.tables] == [("my-project-users", {"username": "S"})]
+    assert cfg.dynamodb.template is None  # its !Sub names are what the code already names
+    assert cfg.service.command == "flask --app src.app run --host 127.0.0.1 --port {port}"
+    assert "BUCKET_NAME" not in done.path.read_text()  # a deploy script's variable is not the service's
