@@ -49,6 +49,7 @@ class Code:
     functions: dict[str, list[tuple[Module, Function]]] = field(default_factory=dict)  # bare name -> defs
     # values for env vars read without a default inside a name (a template parameter's default)
     chosen: dict[str, str] = field(default_factory=dict)
+    settings: list[tuple[Module, ast.ClassDef]] = field(default_factory=list)  # pydantic BaseSettings classes
 
     @classmethod
     def read(cls, workdir: Path, root: Path | None = None) -> Code:
@@ -64,6 +65,11 @@ class Code:
             code.constants[mod.name] = consts
             for _, fn in iter_functions(mod.tree):
                 code.functions.setdefault(fn.name, []).append((mod, fn))
+            code.settings += [
+                (mod, c)
+                for c in ast.walk(mod.tree)
+                if isinstance(c, ast.ClassDef) and any(call_name(b) == "BaseSettings" for b in c.bases)
+            ]
         return code
 
     def module(self, name: str) -> Module | None:
@@ -170,13 +176,8 @@ class Code:
         return Value()
 
     def _settings_read(self, mod: Module, node: ast.AST) -> EnvRead | None:
+        """A field of a `BaseSettings` class, as the env var pydantic reads it from."""
         if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)):
-            return None
-        owner = next(
-            (c for c in ast.walk(mod.tree) if isinstance(c, ast.ClassDef) and node in c.body),
-            None,
-        )
-        if owner is None or not any(call_name(b) == "BaseSettings" for b in owner.bases):
             return None
         if node.target.id == "model_config":
             return None
@@ -185,25 +186,23 @@ class Code:
         return EnvRead(node.target.id.upper(), default, self.where(mod, node))
 
     def _settings_field(self, attr: str, hops: int) -> Value:
-        for mod in self.modules:
-            for node in ast.walk(mod.tree):
-                if not (isinstance(node, ast.ClassDef) and any(call_name(b) == "BaseSettings" for b in node.bases)):
-                    continue
-                for stmt in node.body:
-                    if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == attr:
-                        default = self.value(mod, stmt.value, hops + 1).literal if stmt.value is not None else None
-                        return Value(literal=default, env=EnvRead(attr.upper(), default, self.where(mod, stmt)))
+        for mod, cls in self.settings:
+            for stmt in cls.body:
+                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.target.id == attr:
+                    default = self.value(mod, stmt.value, hops + 1).literal if stmt.value is not None else None
+                    env = EnvRead(attr.upper(), default, self.where(mod, stmt))
+                    return Value(literal=default, env=env, env_value=default)
         return Value()
 
     def env_reads(self) -> list[EnvRead]:
         """Every environment variable the code reads, first read first, once each (`BaseSettings` fields too:
         one without a default or `Optional` must be set for the service to start)."""
+        found = [e for mod in self.modules for node in ast.walk(mod.tree) if (e := self.env_read(mod, node))]
+        found += [e for mod, cls in self.settings for node in cls.body if (e := self._settings_read(mod, node))]
         seen: dict[str, EnvRead] = {}
-        for mod in self.modules:
-            for node in ast.walk(mod.tree):
-                env = self.env_read(mod, node) or self._settings_read(mod, node)
-                if env is not None and (env.var not in seen or (seen[env.var].default is None and env.default)):
-                    seen[env.var] = env
+        for env in found:
+            if env.var not in seen or (seen[env.var].default is None and env.default):
+                seen[env.var] = env
         return list(seen.values())
 
     # -- functions -----------------------------------------------------------------------------
@@ -220,6 +219,7 @@ class Code:
     def reached(self, mod: Module, fn: Function, depth: int = 2) -> list[tuple[Module, Function]]:
         """`fn` and the functions of the repository it calls by name, `depth` calls deep."""
         out = [(mod, fn)]
+        seen = {id(fn)}
         frontier = [(mod, fn)]
         for _ in range(depth):
             nxt: list[tuple[Module, Function]] = []
@@ -227,7 +227,8 @@ class Code:
                 for node in ast.walk(f):
                     if isinstance(node, ast.Call):
                         for hit in self.functions.get(call_name(node), [])[:3]:
-                            if hit not in out:
+                            if id(hit[1]) not in seen:
+                                seen.add(id(hit[1]))
                                 out.append(hit)
                                 nxt.append(hit)
             frontier = nxt

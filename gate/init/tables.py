@@ -36,6 +36,7 @@ _KEYED_CALLS = {"get_item", "delete_item", "update_item"}
 _TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 _TEMPLATE_MARKERS = ("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable")
 _MAX_TEMPLATE_BYTES = 2_000_000
+_MAX_TEMPLATE_FILES = 20_000  # files looked at in the search for templates
 _SKIP = {"node_modules", ".git", ".venv", "venv", "cdk.out", ".aws-sam", "__pycache__"}
 
 
@@ -315,7 +316,11 @@ def find_templates(directory: Path) -> list[Path]:
             top = parent
             break
     found: list[Path] = []
+    budget = _MAX_TEMPLATE_FILES
     for dirpath, dirnames, filenames in os.walk(top):
+        budget -= len(filenames)
+        if budget < 0:  # a huge monorepo: stop looking rather than walk all of it
+            break
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP and not d.startswith("."))
         for fname in sorted(filenames):
             path = Path(dirpath) / fname
