@@ -58,7 +58,7 @@ def plan_for(directory: Path) -> Plan:
     missing: list[EnvRead] = [
         e
         for e in code.env_reads()
-        if e.default is None
+        if e.required
         and e.var not in supplied
         and not e.var.startswith(_GIVEN_BY_GATE)
         and not is_script(e.where)  # a dev script's variables are not the service's

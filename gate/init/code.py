@@ -28,6 +28,7 @@ class EnvRead:
     var: str
     default: str | None
     where: str  # file:line
+    required: bool = False  # `os.environ["X"]`, a settings field without default: unset, the code fails
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +95,7 @@ class Code:
         """`os.environ["X"]`, `os.environ.get("X", d)`, `os.getenv("X", d)`, `config("X", default=d)`."""
         if isinstance(expr, ast.Subscript) and _is_environ(expr.value):
             var = str_const(expr.slice)
-            return EnvRead(var, None, self.where(mod, expr)) if var else None
+            return EnvRead(var, None, self.where(mod, expr), required=True) if var else None
         if not isinstance(expr, ast.Call) or not expr.args:
             return None
         func = expr.func
@@ -183,7 +184,7 @@ class Code:
             return None
         optional = "Optional" in ast.dump(node.annotation) or "None" in ast.unparse(node.annotation)
         default = self.value(mod, node.value).literal if node.value is not None else ("" if optional else None)
-        return EnvRead(node.target.id.upper(), default, self.where(mod, node))
+        return EnvRead(node.target.id.upper(), default, self.where(mod, node), required=default is None)
 
     def _settings_field(self, attr: str, hops: int) -> Value:
         for mod, cls in self.settings:
@@ -201,7 +202,11 @@ class Code:
         found += [e for mod, cls in self.settings for node in cls.body if (e := self._settings_read(mod, node))]
         seen: dict[str, EnvRead] = {}
         for env in found:
-            if env.var not in seen or (seen[env.var].default is None and env.default):
+            if (
+                env.var not in seen
+                or (seen[env.var].default is None and env.default)
+                or (env.required and seen[env.var].default is None)
+            ):
                 seen[env.var] = env
         return list(seen.values())
 

@@ -75,7 +75,9 @@ def _run_from(code: Code, mod: Module) -> tuple[str, str]:
     `__init__.py`), so `services/api/main.py` importing `routers` runs from `services/api` as `main`."""
     folder = mod.path.parent
     parts = [mod.path.stem] if mod.path.stem != "__init__" else []
-    while (folder / "__init__.py").is_file() and folder != code.root:
+    # `from .routers import x` needs its folder imported as a package, `__init__.py` or not
+    up = max((n.level for n in ast.walk(mod.tree) if isinstance(n, ast.ImportFrom)), default=0)
+    while ((folder / "__init__.py").is_file() or len(parts) <= up) and folder != code.root:
         parts.insert(0, folder.name)
         folder = folder.parent
     rel = os.path.relpath(folder, code.root)

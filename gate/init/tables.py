@@ -247,8 +247,9 @@ def _local_dict(mod: Module, call: ast.Call, node: ast.AST | None) -> ast.AST | 
     found: ast.AST | None = None
     for stmt in ast.walk(mod.tree):
         target, value = assignment(stmt)
-        later = found is None or stmt.lineno > getattr(found, "lineno", 0)
-        if target == node.id and isinstance(value, ast.Dict) and stmt.lineno <= call.lineno and later:
+        if target != node.id or not isinstance(value, ast.Dict) or value.lineno > call.lineno:
+            continue
+        if found is None or value.lineno > getattr(found, "lineno", 0):
             found = value
     return found
 

@@ -88,7 +88,7 @@ def _service(out: _Lines, plan: Plan) -> None:
         out.comment(2, "what the code reads from the environment (" + ", ".join(plan.env_where) + ")")
         out.add(f"  env: {flow(plan.env)}")
     for env in plan.missing_env:
-        out.todo(2, f"the code reads {env.var} with no default ({env.where}): add it to env if the service needs it")
+        out.todo(2, f"the code needs {env.var}, it has no default ({env.where}): give its value in env")
     out.add(f"  ready: {scalar(plan.ready)}")
     out.add("  startup_timeout: 30")
 

@@ -185,3 +185,27 @@ def test_a_table_name_built_from_an_env_var_takes_the_template_parameter_default
     assert cfg.dynamodb.template is None  # its !Sub names are what the code already names
     assert cfg.service.command == "flask --app src.app run --host 127.0.0.1 --port {port}"
     assert "BUCKET_NAME" not in done.path.read_text()  # a deploy script's variable is not the service's
+
+
+def test_an_entry_with_relative_imports_runs_as_a_package_and_only_required_env_is_asked(tmp_path: Path) -> None:
+    root = repo(
+        tmp_path,
+        {
+            "app/main.py": """
+                import os
+                from fastapi import FastAPI
+                from .routes import router
+
+                DEBUG = os.getenv("DEBUG")
+                REGION = os.environ["REGION_LABEL"]
+                app = FastAPI()
+                app.include_router(router)
+            """,
+            "app/routes.py": "from fastapi import APIRouter\n\nrouter = APIRouter()\n",
+        },
+    )
+    done = write_config(root)
+    cfg = load_config(done.path)
+    assert (cfg.service.command, cfg.service.workdir) == ("uvicorn app.main:app --host 127.0.0.1 --port {port}", ".")
+    asked = [line for line in done.path.read_text().splitlines() if "has no default" in line]
+    assert len(asked) == 1 and "REGION_LABEL" in asked[0]  # os.getenv("DEBUG") may stay unset
