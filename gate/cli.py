@@ -1,4 +1,4 @@
-"""`authgate`: scan · baseline · merge · schema · comment · demo.
+"""`authgate`: scan · init · baseline · merge · schema · comment · demo.
 
 Exit codes: 0 pass, 1 fail, 2 could not scan (bad config, service did not start, a check broke).
 No traceback reaches the user for an expected problem: one clear line per problem instead.
@@ -84,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--markdown", help="also write the Markdown summary here")
     s.add_argument("--no-baseline", action="store_true", help="ignore the baseline file")
 
+    i = sub.add_parser("init", help="write .authgate.yml from the service's code (read, never run)")
+    i.add_argument("target", nargs="?", default=".", help="service directory (default: .)")
+    i.add_argument("--force", action="store_true", help="replace an existing .authgate.yml")
+
     b = sub.add_parser("baseline", help="scan and write the baseline of accepted findings")
     scan_args(b)
     b.add_argument("--output", help="baseline path (default: TARGET/<gate.verdict.baseline>)")
@@ -111,6 +115,8 @@ def _config_path(args: argparse.Namespace) -> tuple[Path, Path]:
     cfg_path = Path(args.config).resolve() if args.config else root / ".authgate.yml"
     if not root.is_dir():
         raise ConfigError([f"{args.target}: no such directory"])
+    if not args.config and not cfg_path.exists() and not cfg_path.is_symlink():
+        raise ConfigError([f"{args.target}: no .authgate.yml: `authgate init {args.target}` writes one from the code"])
     return root, cfg_path
 
 
@@ -172,6 +178,20 @@ def cmd_scan(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     console.result(result, None if output == "-" else output)  # an incomplete scan lists its reasons there
     return interrupted.exit_code if interrupted else result.verdict.exit_code
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from gate.init import InitError, write_config
+
+    try:
+        done = write_config(Path(args.target), force=args.force)
+    except InitError as exc:
+        print(f"authgate: init: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    todos = f"; TODO at line {', '.join(map(str, done.todos))}" if done.todos else "; no TODO"
+    print(f"authgate: wrote {done.path}: {done.summary}{todos}")
+    print(f"authgate: next: authgate scan {args.target}")
+    return 0
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
@@ -286,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {
         "scan": cmd_scan,
+        "init": cmd_init,
         "baseline": cmd_baseline,
         "merge": cmd_merge,
         "schema": cmd_schema,
