@@ -21,7 +21,7 @@ import httpx
 from gate.auth.identities import Identity, attach_token
 from gate.config import Config, LoginConfig
 from gate.errors import ScanError
-from gate.netutil import fetch
+from gate.netutil import fetch, verify_for
 from gate.target.probe import MAX_BODY, redact_text
 
 EXCERPT = 200
@@ -198,7 +198,7 @@ def login_all(cfg: Config, identities: dict[str, Identity], base_url: str) -> No
 async def _login_each(cfg: Config, todo: list[Identity], base_url: str) -> None:
     lc = cfg.auth.login
     assert lc is not None
-    async with httpx.AsyncClient(base_url=base_url, follow_redirects=False) as client:
+    async with httpx.AsyncClient(base_url=base_url, follow_redirects=False, verify=verify_for(base_url)) as client:
         for ident in todo:
             assert ident.password is not None  # the config requires it with auth.login
             body = login_body(lc, email=ident.email, password=ident.password, sub=ident.sub, name=ident.name)

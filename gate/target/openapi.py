@@ -15,7 +15,7 @@ import yaml
 
 from gate.config import ConfigError, read_regular_file
 from gate.errors import ScanError
-from gate.netutil import Answer, decode, fetch
+from gate.netutil import Answer, decode, fetch, verify_for
 from gate.target.shape import RequestShape, properties, shape_from_openapi
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -182,5 +182,5 @@ def load(location: str, root: Path, base_url: str | None) -> Spec:
 
 
 async def _fetch(url: str) -> Answer:
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=verify_for(url)) as client:
         return await fetch(client, client.build_request("GET", url), seconds=FETCH_SECONDS, max_bytes=MAX_DOCUMENT)

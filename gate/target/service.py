@@ -23,7 +23,7 @@ import httpx
 
 from gate.config import Config
 from gate.errors import ScanError
-from gate.netutil import free_port
+from gate.netutil import free_port, verify_for
 from gate.proc import NotFound, Timeout, run_bounded, stop_group
 from gate.target.sandbox import Sandbox
 
@@ -116,7 +116,7 @@ async def _poll_ready(inst: Instance, ready_path: str, timeout: float, abort: th
     (or its headers) cannot hold the start past service.startup_timeout (issue 12)."""
     deadline = time.monotonic() + timeout
     url = inst.base_url + ready_path
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=verify_for(url)) as client:
         while (left := deadline - time.monotonic()) > 0:
             if abort is not None and abort.is_set():
                 raise ScanError("the service start was abandoned (another part of the scan failed)")
