@@ -1,9 +1,11 @@
 """The GitHub Action, start to finish (`entrypoint.py` only calls `main`).
 
 inputs and event -> the scan (in-process, workflow commands paused while the service runs) ->
-JSON report, SARIF -> annotations (10 per level, most severe first) -> PR comment and check run ->
-job summary -> step outputs -> exit code = verdict (0 pass, 1 fail, 2 could not scan; 0 for
-"could not scan" when `fail-on-error` is false).
+JSON report, SARIF -> check run, then the PR comment (it links to the check run) -> the step's own
+warnings (a missing permission), then the annotations in the room GitHub leaves (10 per level per
+step, most severe first), so a warning is never hidden behind findings (issue 16) -> job summary
+(the same warnings on top, then the full report) -> step outputs -> exit code = verdict (0 pass,
+1 fail, 2 could not scan; 0 for "could not scan" when `fail-on-error` is false).
 
 The token never stays in an environment the service under test could read. Removing it from
 `os.environ` is not enough: `/proc/<pid>/environ` shows the environment a process was started with,
@@ -24,7 +26,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gate.errors import Interrupted, handle_signals, internal_error
@@ -43,13 +45,15 @@ from gate.publish.workflow import (
     write_outputs,
     write_summary,
 )
+from gate.report import markdown
 from gate.report.annotations import command
 from gate.report.console import Console
+from gate.report.location import Links
 from gate.runner import run_scan
 from gate.scan import Options
 from gate.verdict.result import ScanResult
 
-REPORT_NAME = "authgate-report.json"
+REPORT_NAME = markdown.REPORT_NAME
 PULL_REQUEST_TARGET = (
     "This workflow runs on pull_request_target: if it checked out the pull request's code, authgate "
     "runs that code with this repository's write token and secrets within reach. Run authgate on "
@@ -117,17 +121,21 @@ def _relative(path: Path, workspace: Path) -> str:
         return str(path)
 
 
-def _annotations(result: ScanResult) -> tuple[list[str], Note | None]:
+def _annotations(result: ScanResult, used: dict[str, int], carriers: list[str]) -> tuple[list[str], Note | None]:
+    """The annotation lines to print in the room `used` leaves, and a note on what was left out that
+    names only the `carriers` that exist (the check run only when it was created)."""
     from gate.report import renderer
 
-    kept, dropped = limit_annotations(renderer("annotations")(result))
+    kept, dropped = limit_annotations(renderer("annotations")(result), used=used)
     if not dropped:
         return kept, None
     left_out = ", ".join(f"{n} {level}{'s' if n > 1 else ''}" for level, n in dropped.items())
+    where = " and ".join(carriers) if carriers else f"the JSON report ({REPORT_NAME})"
     note = Note(
         f"GitHub shows at most {ANNOTATIONS_PER_LEVEL} error, {ANNOTATIONS_PER_LEVEL} warning and "
         f"{ANNOTATIONS_PER_LEVEL} notice annotations per step: {left_out} left out here (the most severe "
-        f"are shown). The check run and the SARIF file carry all {len(result.findings)} findings.",
+        f"are shown). {where[0].upper() + where[1:]} {'carry' if len(carriers) > 1 else 'carries'} all "
+        f"{len(result.findings)} findings.",
         "note",
     )
     return kept, note
@@ -229,15 +237,10 @@ def run(env: dict[str, str]) -> int:
         print(command("error", f"cannot write the report: {exc}", title="authgate"), flush=True)
         return 2
 
-    if inputs.annotations:
-        lines, left_out = _annotations(result)
-        for line in lines:
-            print(line)
-        sys.stdout.flush()
-        if left_out:
-            notes.append(left_out)
-
-    markdown = renderer("markdown")(result)
+    links = Links.make(
+        env.get("GITHUB_SERVER_URL") or "https://github.com", event.repository, event.head_sha, env.get("GITHUB_RUN_ID")
+    )
+    summary = markdown.render(result, links=links)
     request = github.Request(
         token=inputs.token,
         api_url=env.get("GITHUB_API_URL") or github.DEFAULT_API_URL,
@@ -249,16 +252,35 @@ def run(env: dict[str, str]) -> int:
         check_run=inputs.check_run,
         fail_on_error=inputs.fail_on_error,
     )
-    published = github.publish(result, markdown, request)
+    published = github.publish(
+        result,
+        summary,
+        request,
+        comment=lambda check_url: markdown.comment(result, replace(links, check_run=check_url)),
+    )
+    used = {"warning": sum(1 for n in notes if n.kind == "warning"), "notice": 0}
     for note in published:
         if note.kind == "info":
             print(f"authgate: {note.text}", file=sys.stderr, flush=True)
         else:
-            print(command(note.kind if note.kind == "warning" else "notice", note.text, title="authgate"), flush=True)
+            level = note.kind if note.kind == "warning" else "notice"
+            used[level] += 1
+            print(command(level, note.text, title="authgate"), flush=True)
     notes.extend(published)
 
+    if inputs.annotations:
+        carriers = ["the check run"] if any(n.posted == "check-run" for n in published) else []
+        if sarif_path is not None:
+            carriers.append("the SARIF file")
+        lines, left_out = _annotations(result, used, carriers)
+        for line in lines:
+            print(line)
+        sys.stdout.flush()
+        if left_out:
+            notes.append(left_out)
+
     verdict = result.verdict
-    write_summary(summary_with_notes(markdown, notes), env)
+    write_summary(summary_with_notes(summary, notes), env)
     write_outputs(
         {
             "score": str(verdict.score),

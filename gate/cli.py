@@ -1,4 +1,4 @@
-"""`authgate`: scan · baseline · merge · schema · comment · demo.
+"""`authgate`: scan · init · baseline · merge · schema · comment · demo.
 
 Exit codes: 0 pass, 1 fail, 2 could not scan (bad config, service did not start, a check broke).
 No traceback reaches the user for an expected problem: one clear line per problem instead.
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from gate import __version__
 from gate.config import ConfigError, config_schema, load_config
 from gate.errors import EXIT_ERROR, Interrupted, ScanError, handle_signals, internal_error
-from gate.report import FORMATS, json_report, renderer, write
+from gate.report import FORMATS, json_report, write
 from gate.report.console import Console
 from gate.runner import config_name, error_result, run_scan, under_way
 from gate.verdict.merge import MergeError, merge
@@ -84,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--markdown", help="also write the Markdown summary here")
     s.add_argument("--no-baseline", action="store_true", help="ignore the baseline file")
 
+    i = sub.add_parser("init", help="write .authgate.yml from the service's code (read, never run)")
+    i.add_argument("target", nargs="?", default=".", help="service directory (default: .)")
+    i.add_argument("--force", action="store_true", help="replace an existing .authgate.yml")
+
     b = sub.add_parser("baseline", help="scan and write the baseline of accepted findings")
     scan_args(b)
     b.add_argument("--output", help="baseline path (default: TARGET/<gate.verdict.baseline>)")
@@ -111,6 +115,8 @@ def _config_path(args: argparse.Namespace) -> tuple[Path, Path]:
     cfg_path = Path(args.config).resolve() if args.config else root / ".authgate.yml"
     if not root.is_dir():
         raise ConfigError([f"{args.target}: no such directory"])
+    if not args.config and not cfg_path.exists() and not cfg_path.is_symlink():
+        raise ConfigError([f"{args.target}: no .authgate.yml: `authgate init {args.target}` writes one from the code"])
     return root, cfg_path
 
 
@@ -174,6 +180,20 @@ def cmd_scan(args: argparse.Namespace) -> int:
     return interrupted.exit_code if interrupted else result.verdict.exit_code
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from gate.init import InitError, write_config
+
+    try:
+        done = write_config(Path(args.target), force=args.force)
+    except InitError as exc:
+        print(f"authgate: init: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    todos = f"; TODO at line {', '.join(map(str, done.todos))}" if done.todos else "; no TODO"
+    print(f"authgate: wrote {done.path}: {done.summary}{todos}")
+    print(f"authgate: next: authgate scan {args.target}")
+    return 0
+
+
 def cmd_baseline(args: argparse.Namespace) -> int:
     from gate.verdict import baseline
 
@@ -213,8 +233,12 @@ def cmd_merge(args: argparse.Namespace) -> int:
 def cmd_comment(args: argparse.Namespace) -> int:
     """Post the PR comment and the check run from a JSON report: the `workflow_run` half of the
     fork-safe pattern (README, "Forks"), which never runs the pull request's code."""
+    from dataclasses import replace
+
     from gate.publish import github  # PyGithub: loaded only to publish
     from gate.publish.workflow import InputError, load_event, summary_with_notes, write_summary
+    from gate.report import markdown as md
+    from gate.report.location import Links
 
     try:
         result = json_report.load(Path(args.report))
@@ -236,12 +260,20 @@ def cmd_comment(args: argparse.Namespace) -> int:
         return 1
     if args.pr:
         pr = args.pr
-    markdown = renderer("markdown")(result)
+    links = Links.make(
+        os.environ.get("GITHUB_SERVER_URL") or "https://github.com",
+        repository,
+        head_sha,
+        os.environ.get("GITHUB_RUN_ID"),
+    )
+    markdown = md.render(result, links=links)
     req = github.Request(token=token, api_url=api_url, repository=repository, pr=pr, head_sha=head_sha)
     if pr is None and not head_sha:
         print("authgate: comment: no pull request or commit in this event (use --pr)", file=sys.stderr)
         return EXIT_ERROR
-    notes = github.publish(result, markdown, req)
+    notes = github.publish(
+        result, markdown, req, comment=lambda check_url: md.comment(result, replace(links, check_run=check_url))
+    )
     for note in notes:
         print(f"authgate: {note.text}", file=sys.stderr)
     write_summary(summary_with_notes(markdown, notes))
@@ -274,6 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {
         "scan": cmd_scan,
+        "init": cmd_init,
         "baseline": cmd_baseline,
         "merge": cmd_merge,
         "schema": cmd_schema,

@@ -36,11 +36,16 @@ class Strict(BaseModel):
 class ServiceConfig(Strict):
     """How the gate starts (or reaches) the service under test."""
 
-    command: str | None = Field(None, description="Command that starts the service; {port} is filled in.")
+    command: str | None = Field(
+        None, description="Command that starts the service; {port} and {dynamodb_url} are filled in."
+    )
     url: str | None = Field(None, description="Base URL of a service that is already running (instead of command).")
     workdir: str = Field(".", description="Working directory of the service, relative to the config file.")
     install: str | None = Field(None, description="Command run once before the service starts.")
-    env: dict[str, str] = Field(default_factory=dict, description="Extra environment for the service.")
+    env: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra environment for the service; {dynamodb_url} is the endpoint its DynamoDB calls must go to.",
+    )
     ready: str = Field("/openapi.json", description="URL path polled until it answers (any status below 500).")
     startup_timeout: float = Field(30, gt=0, le=600, description="Seconds to wait for `ready`.")
     instances: int = Field(
@@ -176,6 +181,9 @@ class UsersConfig(Strict):
     table: str = Field(description="Table holding the user records (one fixture per identity, owned by it).")
     email: str = Field("email", description="Attribute holding the login e-mail.")
     enabled: str | None = Field("enabled", description="Boolean attribute of an active account; null: none.")
+    disabled: str | None = Field(
+        None, description="Boolean attribute true on a disabled account (the inverse flag: `disabled`, `is_blocked`)."
+    )
     email_confirmed: str | None = Field(
         "email_confirmed", description="Boolean attribute of a confirmed e-mail address; null: none."
     )

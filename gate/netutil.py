@@ -10,10 +10,24 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import functools
 import socket
+import ssl
 from dataclasses import dataclass
 
 import httpx
+
+
+@functools.cache
+def _no_certificates() -> ssl.SSLContext:
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+def verify_for(*urls: str) -> ssl.SSLContext | bool:
+    """httpx's `verify=` for clients that talk to `urls`: plain http needs no CA bundle, and loading one
+    costs up to a second of CPU per client while the JVM boots on the same cores (issue 17); https keeps
+    the default verification (a `service.url` elsewhere)."""
+    return _no_certificates() if all(u.startswith("http://") for u in urls) else True
 
 
 def free_port() -> int:

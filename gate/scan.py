@@ -191,7 +191,13 @@ def scan(
             owned, signed_up = register_all(cfg, identities, svc.instances[0].base_url, client, tabs, owned)
             seeded = signed_up if signed_up is not None else seeded  # the sign-ups' records are part of the seed
             if cfg.auth.login is not None:
-                login_all(cfg, identities, svc.instances[0].base_url)
+                try:
+                    login_all(cfg, identities, svc.instances[0].base_url)
+                except ScanError as exc:  # what the service said about it (a 500's traceback) helps more than "500"
+                    raise ScanError(exc.message, exc.details or svc.log_lines()[-service_mod.LOG_TAIL :]) from None
+                # what the logins wrote (a session token, a last-login stamp) is part of the seed: restoring the
+                # tables before it would log every identity out (issue 14)
+                seeded = snapshot.take(client, tabs)
             ph["name"] = f"identities {', '.join(identities)}"
             ph["detail"] = _identity_kind(cfg)
         with _phase(run, console, "checks") as ph:

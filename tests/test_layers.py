@@ -27,7 +27,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("checks", ("gate.checks.",)),
     ("decision", ("gate.verdict.",)),
     ("output", ("gate.report.", "gate.publish.")),
-    ("entry points", ("gate.scan", "gate.runner", "gate.cli", "gate.action")),
+    ("entry points", ("gate.scan", "gate.runner", "gate.cli", "gate.action", "gate.init.")),
 )
 RANK = {name: rank for rank, (name, _) in enumerate(LAYERS)}
 

@@ -21,7 +21,7 @@ import httpx
 from gate.auth.identities import Identity, attach_token
 from gate.config import Config, LoginConfig
 from gate.errors import ScanError
-from gate.netutil import fetch
+from gate.netutil import fetch, verify_for
 from gate.target.probe import MAX_BODY, redact_text
 
 EXCERPT = 200
@@ -159,7 +159,17 @@ def extract_token(lc: LoginConfig, status: int, headers: httpx.Headers | dict[st
         raise LoginError(f"answered {status} but the JSON has no {lc.token!r} (auth.login.token): {got.describe()}")
     if not isinstance(got, str) or not got:
         raise LoginError(f"answered {status} but {lc.token!r} is {type(got).__name__} {got!r:.40}, not a token string")
-    return got
+    return without_scheme(got)
+
+
+_SCHEMED = re.compile(r"(?i)^(bearer|token|jwt|jws)\s+(\S+)$")
+
+
+def without_scheme(token: str) -> str:
+    """The token itself when the answer carries it with its scheme (`"access_token": "bearer eyJ..."`,
+    fastapi-users): the gate sends `<auth.scheme> <token>`, and the JWT checks take the token apart."""
+    m = _SCHEMED.match(token.strip())
+    return m.group(2) if m else token
 
 
 def _cookie_names(headers: httpx.Headers | dict[str, str]) -> list[str]:
@@ -188,7 +198,7 @@ def login_all(cfg: Config, identities: dict[str, Identity], base_url: str) -> No
 async def _login_each(cfg: Config, todo: list[Identity], base_url: str) -> None:
     lc = cfg.auth.login
     assert lc is not None
-    async with httpx.AsyncClient(base_url=base_url, follow_redirects=False) as client:
+    async with httpx.AsyncClient(base_url=base_url, follow_redirects=False, verify=verify_for(base_url)) as client:
         for ident in todo:
             assert ident.password is not None  # the config requires it with auth.login
             body = login_body(lc, email=ident.email, password=ident.password, sub=ident.sub, name=ident.name)

@@ -22,7 +22,7 @@ from gate.config import Config, RegisterConfig, TableConfig
 from gate.dynamo import snapshot
 from gate.dynamo.fixtures import OwnedItem, key_of
 from gate.errors import ScanError
-from gate.netutil import fetch
+from gate.netutil import fetch, verify_for
 from gate.target.probe import MAX_BODY
 
 
@@ -73,7 +73,7 @@ def _owner_of(item: dict[str, Any], todo: list[Identity]) -> str | None:
 
 
 async def _sign_up_each(rc: RegisterConfig, todo: list[Identity], base_url: str) -> None:
-    async with httpx.AsyncClient(base_url=base_url, follow_redirects=False) as http:
+    async with httpx.AsyncClient(base_url=base_url, follow_redirects=False, verify=verify_for(base_url)) as http:
         for ident in todo:
             assert ident.password is not None
             body = fill(

@@ -23,8 +23,8 @@ import hmac
 import json
 import re
 import shlex
-import sys
 import time
+import uuid
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -37,19 +37,19 @@ from gate.dynamo.types import to_typed
 from gate.errors import ScanError
 from gate.proc import NotFound, Timeout, run_bounded
 from gate.target.sandbox import Sandbox
+from gate.target.service import DYNAMODB_URL
 
 ACTIVE = ("control", "logout", "ratelimit", "enum")
 MISSING = object()  # marks an attribute the account's record does not have
 _MARK = "\n@@authgate-hashes@@"
 _RUNNER = f"""
-import importlib, json, sys
+import concurrent.futures, importlib, json, os, sys
 sys.path.insert(0, "")
 mod, _, fn = sys.argv[1].partition(":")
 func = getattr(importlib.import_module(mod), fn)
-out = []
-for pw in json.load(sys.stdin):
-    h = func(pw)
-    out.append(h.decode() if isinstance(h, bytes) else h)
+# one process for every password; threads where the hash lets go of the GIL (bcrypt, scrypt, argon2 do)
+with concurrent.futures.ThreadPoolExecutor(max(1, min(8, os.cpu_count() or 1))) as pool:
+    out = [h.decode() if isinstance(h, bytes) else h for h in pool.map(func, json.load(sys.stdin))]
 sys.stdout.write({_MARK!r} + json.dumps(out))
 """
 
@@ -94,16 +94,20 @@ def accounts(cfg: Config, secret: str) -> dict[str, Account]:
     if uc.enabled and uc.enabled in record:
         kinds["disabled"] = {uc.enabled: False}
         kinds["no-enabled"] = {uc.enabled: MISSING}
+    elif uc.disabled:  # the inverse flag: a missing attribute is an active account, so only `true` is tested
+        kinds["disabled"] = {uc.disabled: True}
     if uc.email_confirmed and uc.email_confirmed in record:
         kinds["unconfirmed"] = {uc.email_confirmed: False}
         kinds["no-confirmed"] = {uc.email_confirmed: MISSING}
     out = {}
+    tpl_sub = cfg.identities[tpl[0]].sub
     for kind, state in kinds.items():
         digest = hmac.new(secret.encode(), f"account:{kind}".encode(), hashlib.sha256).hexdigest()
+        email = f"authgate-{kind}@{domain}"
         out[kind] = Account(
             kind=kind,
-            sub=f"authgate-{kind}",
-            email=f"authgate-{kind}@{domain}",
+            sub=sub_like(tpl_sub, kind, email),
+            email=email,
             password=f"Ag-{digest[:24]}",
             state=state,
             can_login=cfg.auth.password_hash is not None,
@@ -129,11 +133,14 @@ def hash_passwords(cfg: Config, box: Sandbox, root: Path, passwords: list[str], 
     ph = cfg.auth.password_hash
     assert ph is not None
     workdir = box.workdir(root, root / cfg.service.workdir)
-    env = box.env({**service_env(cfg, secret), **cfg.service.env})
-    env["AWS_ENDPOINT_URL_DYNAMODB"] = env["AWS_ENDPOINT_URL"] = "http://127.0.0.1:9"
+    nowhere = "http://127.0.0.1:9"
+    own = {k: v.replace(DYNAMODB_URL, nowhere) for k, v in cfg.service.env.items()}
+    env = box.env({**service_env(cfg, secret), **own})
+    env["AWS_ENDPOINT_URL_DYNAMODB"] = env["AWS_ENDPOINT_URL"] = nowhere
     run = functools.partial(_run, workdir=workdir, env=env, deadline=time.monotonic() + ph.timeout, box=box)
     if ph.callable:
-        out = run([sys.executable, "-c", _RUNNER, ph.callable], json.dumps(passwords), what=ph.callable)
+        # the service's interpreter (its virtualenv, where bcrypt is installed), never the gate's
+        out = run([box.interpreter(), "-c", _RUNNER, ph.callable], json.dumps(passwords), what=ph.callable)
         head, mark, tail = out.rpartition(_MARK)
         try:
             hashes = json.loads(tail) if mark else None
@@ -173,12 +180,35 @@ def _run(
     return out
 
 
+def sub_like(template: str, kind: str, email: str) -> str:
+    """A throwaway account's subject shaped like the template identity's: a UUID stays a UUID (the service
+    may parse it), an e-mail an e-mail, digits digits of the same length; otherwise `authgate-<kind>`."""
+    try:
+        uuid.UUID(template)
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"authgate:account:{kind}"))
+    except ValueError:
+        pass
+    if "@" in template:
+        return email
+    if template.isdigit():
+        digits = str(int(hashlib.sha256(kind.encode()).hexdigest(), 16))
+        return ("9" + digits)[: max(len(template), 6)]
+    return f"authgate-{kind}"
+
+
 def _rename(value: Any, old: list[tuple[str, str]]) -> Any:
+    """`value` with the template identity's subject or address replaced where it IS the value, or one
+    `#`/`:`/`/`-separated part of it (`USER#alice`); any other string is left as it is (a free text that
+    mentions the name, an e-mail that merely contains the subject)."""
     if not isinstance(value, str):
         return value
     for before, after in old:
-        if before:
-            value = re.sub(re.escape(before), after, value, flags=re.I)
+        if before and value == before:
+            return after
+    parts = re.split(r"([#:/|])", value)
+    if len(parts) > 1:
+        swap = dict(old)
+        return "".join(swap.get(p, p) if p else p for p in parts)
     return value
 
 
@@ -190,6 +220,7 @@ def record(cfg: Config, account: Account, template: tuple[str, dict[str, Any]], 
     tpl_sub = cfg.identities[name].sub
     tpl_email = str(item.get(uc.email) or cfg.identities[name].email or "")
     swaps = [(tpl_email, account.email), (tpl_sub, account.sub), (name, account.sub)]
+    swaps = [(b, a) for b, a in swaps if b]
     out: dict[str, Any] = {}
     for k, v in item.items():
         out[k] = f"Authgate {account.kind}" if "name" in k.lower() and isinstance(v, str) else _rename(v, swaps)
@@ -197,6 +228,8 @@ def record(cfg: Config, account: Account, template: tuple[str, dict[str, Any]], 
     for attr in (uc.enabled, uc.email_confirmed):
         if attr and attr in item:
             out[attr] = True
+    if uc.disabled and uc.disabled in item:
+        out[uc.disabled] = False
     for attr, value in account.state.items():
         if value is MISSING:
             out.pop(attr, None)

@@ -238,8 +238,11 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
             f = await _state_variant(ctx, accts[kind], target)
             if f is not None:
                 yield f
-    if uc.enabled and "disabled" in accts and ctx.enabled(AFTER_DISABLE.id):
-        f = await _after_edit(ctx, AFTER_DISABLE, control, token, target, "SET", {uc.enabled: False})
+    disabled = accts.get("disabled")
+    flag = {uc.enabled: False} if uc.enabled and disabled is not None and uc.enabled in disabled.state else None
+    flag = flag or ({uc.disabled: True} if uc.disabled else None)
+    if flag and "disabled" in accts and ctx.enabled(AFTER_DISABLE.id):
+        f = await _after_edit(ctx, AFTER_DISABLE, control, token, target, "SET", flag)
         if f is not None:
             yield f
     ph = ctx.cfg.auth.password_hash

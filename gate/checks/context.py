@@ -275,7 +275,7 @@ class ScanContext:
             request=ex.request_evidence(red) if ex else None,
             response=ex.response_evidence(red) if ex else None,
             dynamodb_calls=[_redacted_call(c, red) for c in dcalls],
-            item_changes=[_redacted(c, red) for c in changes or []],
+            item_changes=[_redacted(_masked(c), red) for c in changes or []],
             notes=[redact_text(n, red) for n in notes or []],
             log=[redact_text(line, red) for line in log or []],
             code=code,
@@ -388,6 +388,16 @@ def _redacted_call(call: DynamoCall, secrets: list[str]) -> dict[str, Any]:
     )
     out: dict[str, Any] = _redacted(call.to_dict(), secrets)
     out["summary"] = clean.summary()
+    return out
+
+
+def _masked(change: dict[str, Any]) -> dict[str, Any]:
+    """An item change with the values of secret attributes (a password hash a probe's sign-up wrote, a key)
+    replaced: named as changed, never reprinted."""
+    out = dict(change)
+    for side in ("before", "after"):
+        if isinstance(out.get(side), dict):
+            out[side] = {k: "…[redacted]" if SENSITIVE_ATTR.search(k) and v else v for k, v in out[side].items()}
     return out
 
 

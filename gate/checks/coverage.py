@@ -13,7 +13,11 @@ Three signals, each enough to make the scan incomplete (verdict `error`):
 
 from __future__ import annotations
 
+import contextlib
+import re
 from collections import Counter
+from importlib import metadata
+from pathlib import Path
 
 from gate.checks.context import ScanContext
 from gate.checks.util import OwnRequest
@@ -45,7 +49,7 @@ def problems(ctx: ScanContext) -> list[str]:
         if not calls and ctx.prober.sent:
             out.append(
                 f"the service made no DynamoDB call in {ctx.prober.sent} requests: it does not use the "
-                "gate's database (is its endpoint hard-coded instead of read from AWS_ENDPOINT_URL_DYNAMODB?)"
+                f"gate's database. {_why_no_calls(ctx)}"
             )
     mine = _own_requests(ctx)
     by_table: dict[str, list[DynamoCall]] = {}
@@ -73,6 +77,45 @@ def problems(ctx: ScanContext) -> list[str]:
             f"({sample}): the checks could not reach the data; check the fixtures, identities and auth settings"
         )
     return out
+
+
+_OLD_SDK = {"boto3": (1, 28), "botocore": (1, 31)}  # before these, AWS_ENDPOINT_URL_DYNAMODB is ignored
+
+
+def _why_no_calls(ctx: ScanContext) -> str:
+    """What may keep the service's calls away from the gate: an SDK too old for AWS_ENDPOINT_URL_*, or an
+    endpoint of its own; and the one config line that fixes either."""
+    fix = (
+        'If it reads its own variable (`endpoint_url=os.environ["DYNAMO_URL"]`, pynamodb `Meta.host`), set it in '
+        'service.env to "{dynamodb_url}"; if the endpoint is hard-coded, read it from the environment.'
+    )
+    found = sdk_versions(ctx.sandbox.service_venv() if ctx.sandbox else None)
+    old = [f"{name} {v}" for name, v in found.items() if _version(v) < _OLD_SDK[name]]
+    if old:
+        return (
+            f"Its environment has {', '.join(old)}: versions before boto3 1.28 ignore AWS_ENDPOINT_URL_DYNAMODB "
+            f"and call real AWS. Upgrade them, or: {fix}"
+        )
+    return fix
+
+
+def sdk_versions(venv: Path | None) -> dict[str, str]:
+    """boto3/botocore versions the service runs with: its virtualenv's, else the gate's own."""
+    out: dict[str, str] = {}
+    for name in _OLD_SDK:
+        if venv is not None:
+            dists = sorted(venv.glob(f"lib/python*/site-packages/{name}-*.dist-info"))
+            if dists:
+                out[name] = dists[-1].name.removeprefix(f"{name}-").removesuffix(".dist-info")
+            continue
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[name] = metadata.version(name)
+    return out
+
+
+def _version(text: str) -> tuple[int, int]:
+    nums = [int(p) for p in re.findall(r"\d+", text)[:2]] + [0, 0]
+    return nums[0], nums[1]
 
 
 def _own_requests(ctx: ScanContext) -> list[OwnRequest]:

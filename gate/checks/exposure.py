@@ -113,14 +113,20 @@ def emails_of_others(ctx: ScanContext, own: OwnRequest) -> list[str]:
     me = own.identity
     others: dict[str, str] = {}
     for ident in ctx.identities.values():
-        if ident.name != me.name and ident.email:
+        if ident.name != me.name and ident.email and "@" in ident.email:  # a user name is not an address
             others[ident.email] = ident.name
     for item in ctx.owned:
         if item.owner and item.owner != me.name:
             for v in item.item.values():
                 if isinstance(v, str) and "@" in v and v != me.email:
                     others.setdefault(v, item.owner)
-    return [f"response carries {others[e]}'s email {e}" for e in sorted(others) if e in own.exchange.text]
+    text = own.exchange.text
+    # the whole address, not a part of a longer one or of a word ("bob" inside "bob dentist" is no address)
+    return [
+        f"response carries {others[e]}'s email {e}"
+        for e in sorted(others)
+        if re.search(rf"(?<![\w.+-]){re.escape(e)}(?![\w-]|\.\w)", text, re.I)
+    ]
 
 
 async def _material(ctx: ScanContext, op: Operation) -> list[OwnRequest]:

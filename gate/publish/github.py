@@ -3,12 +3,18 @@
 - **One comment per pull request** (per scanned service, when a workflow scans several). It carries
   the hidden marker `<!-- authgate:summary -->` (and `<!-- authgate:target DIR -->` for a service
   outside the repository root) and is found again by that marker *and* its author: only a comment
-  written by the token's own user counts (`GET /user`; an Actions token answers 403 there, so the
-  Actions bot `github-actions[bot]` stands in), so nobody can plant a marker comment for the gate
-  to overwrite. Found: edited in place. Not found: created. Never two.
-- **The check run** `authgate` on the PR head carries the output gate/report/check_run.py renders
-  (every finding as an annotation at its handler), 50 annotations per request (GitHub's limit per
-  create/update call).
+  written by the token's own account counts, so nobody can plant a marker comment for the gate to
+  overwrite. Who the token is, is asked, never guessed (issue 16): `GET /user` (a personal or
+  fine-grained token), else GraphQL `viewer` (an Actions token is `github-actions[bot]`, a GitHub
+  App installation token `<slug>[bot]`: both get 403 from `GET /user`), else the App GitHub names
+  as the creator of the check run just made. A comment counts as ours when its author is that
+  login, or it was made by that App (`performed_via_github_app`). Only when nothing answers is the
+  Actions bot taken, and the summary says so. Found: edited in place. Not found: created. Never two.
+- **The check run** `authgate / verdict` (`authgate / verdict (services/api)` for a service below the
+  root) on the PR head: never `authgate`, the name of the example's job, which GitHub already shows
+  as a check of its own. It carries the output gate/report/check_run.py renders (every finding as
+  an annotation at its handler), 50 annotations per request (GitHub's limit per create/update
+  call). It is created before the comment, so the comment links to it.
 - **Never a crash.** A fork's read-only token, a missing permission or an outage becomes one clear
   note for the job summary; the verdict of the scan stands.
 - **Bounded retries.** 5xx answers, connection errors and rate limits (403/429 with `Retry-After`
@@ -44,8 +50,9 @@ from gate.report.markdown import MARKER
 from gate.verdict.result import ScanResult
 
 _TARGET = re.compile(r"<!-- authgate:target ([\w./-]{1,200}) -->")
-CHECK_NAME = "authgate"
-ACTIONS_BOT = "github-actions[bot]"  # who an Actions token writes as (its GET /user answers 403)
+CHECK_NAME = "authgate / verdict"  # not a job's name (issue 16): the example's job is `authgate`
+VIEWER = "query { viewer { login } }"
+ACTIONS_BOT = "github-actions[bot]"  # who a GITHUB_TOKEN writes as: the last resort, said in the summary
 DEFAULT_API_URL = "https://api.github.com"
 COMMENT_LIMIT = 65536  # characters GitHub accepts in a comment body
 ANNOTATIONS_PER_REQUEST = 50  # GitHub's limit per check-run create or update
@@ -53,6 +60,16 @@ MAX_COMMENTS_READ = 3000  # comments looked through for the marker (30 pages of 
 FORKS_HELP = "see README, section Forks, for the two-workflow pattern that comments on fork pull requests"
 
 T = TypeVar("T")
+
+
+def _written_by(comment: Any, login: str) -> bool:
+    """Whether `comment` was written by `login`: its author, or the GitHub App whose bot `login` is."""
+    if comment.user is not None and comment.user.login == login:
+        return True
+    # The payload as listed; attribute access would fetch the comment again when the field is absent.
+    app = (getattr(comment, "_rawData", None) or {}).get("performed_via_github_app")
+    slug = app.get("slug") if isinstance(app, dict) else None
+    return bool(slug) and login == f"{slug}[bot]"
 
 
 class GitHubError(Exception):
@@ -151,6 +168,8 @@ class Publisher:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
     _login: str | None = None
+    app_bot: str = ""  # `<slug>[bot]` of the App that GitHub says created this run's check run
+    assumed: bool = False  # GitHub did not say who the token is: the Actions bot was taken
 
     def call(self, what: str, fn: Callable[[], T]) -> T:
         for attempt in range(self.policy.attempts):
@@ -169,24 +188,40 @@ class Publisher:
     def repo(self) -> Repository:
         return self.gh.get_repo(self.repository)
 
+    def _viewer(self) -> str:
+        _, data = self.gh.requester.graphql_query(VIEWER, {})
+        login = ((data.get("data") or {}).get("viewer") or {}).get("login")
+        if not isinstance(login, str) or not login:
+            raise GithubException(200, data, None)
+        return login
+
     def own_login(self) -> str:
-        """The login the token writes comments as: GET /user, or the Actions bot when the token is an
-        installation token (which GET /user answers with 403)."""
+        """The login the token writes comments as, as GitHub says it: `GET /user` (a personal or
+        fine-grained token), else GraphQL `viewer` (an Actions or App installation token, which
+        `GET /user` refuses), else the App GitHub named as the creator of this run's check run. Only
+        when none of them answers is it taken to be the Actions bot (`assumed`, and the summary says so)."""
         if self._login is None:
-            try:
-                self._login = self.call("who am I", lambda: self.gh.get_user().login)
-            except GitHubError as exc:
-                if exc.status not in (401, 403, 404):
-                    raise
-                self._login = ACTIONS_BOT
+            self._login = ""
+            for what, ask in (
+                ("who am I (GET /user)", lambda: self.gh.get_user().login),
+                ("who am I (GraphQL viewer)", self._viewer),
+            ):
+                try:
+                    self._login = self.call(what, ask)
+                    break
+                except GitHubError as exc:
+                    if exc.status is not None and exc.status >= 500:
+                        raise
+            self._login = self._login or self.app_bot
+            if not self._login:
+                self._login, self.assumed = ACTIONS_BOT, True
         return self._login
 
     def _upsert_once(self, pr: int, body: str, login: str) -> tuple[str, str]:
         issue = self.repo.get_issue(pr)
         key = comment_key(body)
         for existing in itertools.islice(issue.get_comments(), MAX_COMMENTS_READ):
-            ours = existing.user is not None and existing.user.login == login
-            if ours and comment_key(existing.body or "") == key:
+            if _written_by(existing, login) and comment_key(existing.body or "") == key:
                 existing.edit(body)  # even when unchanged: "edited" then says when the gate last ran
                 return "updated", existing.html_url or existing.url
         created = issue.create_comment(body)
@@ -221,6 +256,9 @@ class Publisher:
         )
         for batch in batches[1:]:
             self.call("check run annotations", lambda b=batch: run.edit(output={**output, "annotations": b}))
+        app = (getattr(run, "_rawData", None) or {}).get("app")  # as created: no second request
+        if isinstance(app, dict) and isinstance(app.get("slug"), str) and app["slug"]:
+            self.app_bot = f"{app['slug']}[bot]"
         return run.id, run.html_url or run.url
 
     def find_pr(self, head_owner: str, head_branch: str, head_sha: str) -> int | None:
@@ -304,8 +342,11 @@ def publish(
     req: Request,
     policy: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    comment: Callable[[str], str] | None = None,
 ) -> list[Note]:
-    """Post the comment and the check run; returns one note per outcome for the job summary."""
+    """Create the check run (its summary is `markdown`), then post the comment: `comment(check run
+    URL or "")` when given (the short PR comment links to the check run), else `markdown`. Returns
+    one note per outcome for the job summary, the warnings first (GitHub shows 10 per step)."""
     wants_comment = req.comment and req.pr is not None
     wants_check = req.check_run and bool(req.head_sha)
     if not (wants_comment or wants_check):
@@ -330,27 +371,42 @@ def publish(
         connect(req.token, req.api_url, write_interval=policy.write_interval), req.repository, policy, sleep
     )
     notes: list[Note] = []
-    if wants_comment:
-        assert req.pr is not None
-        try:
-            action, url = pub.upsert_comment(req.pr, comment_body(markdown, result.service))
-            notes.append(Note(f"PR comment {action}: {url}"))
-        except GitHubError as exc:
-            notes.append(_refused("comment on the pull request", "pull-requests: write", exc))
-        except Exception as exc:  # PyGithub met an answer it did not expect: a note, never a crash
-            notes.append(Note(f"authgate could not comment on the pull request: {describe(exc)}.", "warning"))
+    check_url = ""
     if wants_check:
         assert req.head_sha is not None
         output = check_run.output(result, markdown)
         name = check_name(result.service)
         try:
-            _, url = pub.check_run(req.head_sha, conclusion(result, req.fail_on_error), output, name)
-            notes.append(Note(f"check run `{name}` with {len(output['annotations'])} annotations: {url}"))
+            _, check_url = pub.check_run(req.head_sha, conclusion(result, req.fail_on_error), output, name)
+            notes.append(
+                Note(
+                    f"check run `{name}` with {len(output['annotations'])} annotations: {check_url}", posted="check-run"
+                )
+            )
         except GitHubError as exc:
             notes.append(_refused("create the check run", "checks: write", exc))
-        except Exception as exc:
+        except Exception as exc:  # PyGithub met an answer it did not expect: a note, never a crash
             notes.append(Note(f"authgate could not create the check run: {describe(exc)}.", "warning"))
-    return notes
+    if wants_comment:
+        assert req.pr is not None
+        body = comment_body(comment(check_url) if comment else markdown, result.service)
+        try:
+            action, url = pub.upsert_comment(req.pr, body)
+            notes.append(Note(f"PR comment {action}: {url}", posted="comment"))
+            if pub.assumed:
+                notes.append(
+                    Note(
+                        "GitHub would not say which account the token is (GET /user and GraphQL viewer both "
+                        f"refused), so authgate took its own comments to be those by {ACTIONS_BOT}, the account "
+                        "a GITHUB_TOKEN writes as.",
+                        "note",
+                    )
+                )
+        except GitHubError as exc:
+            notes.append(_refused("comment on the pull request", "pull-requests: write", exc))
+        except Exception as exc:
+            notes.append(Note(f"authgate could not comment on the pull request: {describe(exc)}.", "warning"))
+    return sorted(notes, key=lambda n: n.kind == "info")  # warnings first: GitHub shows 10 per step
 
 
 def _refused(what: str, permission: str, exc: GitHubError) -> Note:

@@ -142,6 +142,7 @@ class Note:
 
     text: str
     kind: str = "info"  # info | note | warning
+    posted: str = ""  # what this note says was posted: "check-run", "comment" (else nothing was)
 
 
 def summary_with_notes(markdown: str, notes: list[Note]) -> str:
@@ -157,17 +158,22 @@ def annotation_level(line: str) -> str | None:
     return None
 
 
-def limit_annotations(text: str, per_level: int = ANNOTATIONS_PER_LEVEL) -> tuple[list[str], dict[str, int]]:
+def limit_annotations(
+    text: str, per_level: int = ANNOTATIONS_PER_LEVEL, used: Mapping[str, int] | None = None
+) -> tuple[list[str], dict[str, int]]:
     """Keep at most `per_level` annotations of each level, errors first, in the given order (the
-    reporter lists findings most severe first); returns the lines kept and how many of each level
-    were left out. Lines that are not annotations are dropped: the step prints only annotations."""
+    reporter lists findings most severe first), less the `used` ones the step already printed (its
+    own warnings, which come first so that they are seen); returns the lines kept and how many of
+    each level were left out. Lines that are not annotations are dropped: the step prints only
+    annotations."""
     by_level: dict[str, list[str]] = {level: [] for level in ANNOTATION_LEVELS}
     for line in text.splitlines():
         level = annotation_level(line)
         if level is not None:
             by_level[level].append(line)
-    kept = [line for level in ANNOTATION_LEVELS for line in by_level[level][:per_level]]
-    dropped = {level: len(lines) - per_level for level, lines in by_level.items() if len(lines) > per_level}
+    room = {level: max(per_level - (used or {}).get(level, 0), 0) for level in ANNOTATION_LEVELS}
+    kept = [line for level in ANNOTATION_LEVELS for line in by_level[level][: room[level]]]
+    dropped = {level: len(lines) - room[level] for level, lines in by_level.items() if len(lines) > room[level]}
     return kept, dropped
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from gate import __version__
 from gate.findings import CheckMeta, Confidence, Evidence, Finding, Severity
+from gate.report.curl import reproduce
 from gate.verdict import scoring
 from gate.verdict.baseline import Entry
 from gate.verdict.result import Phase, ScanResult
@@ -57,6 +58,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
         "status": f.status,
         "evidence": f.evidence.to_dict(),
         "remediation": f.remediation,
+        "reproduce": reproduce(f),
     }
 
 

@@ -1,6 +1,13 @@
-"""The Markdown summary: the pull-request comment and the job summary (`$GITHUB_STEP_SUMMARY`).
+"""The Markdown reports: the short pull-request comment (`comment`) and the full report (`render`:
+the job summary `$GITHUB_STEP_SUMMARY`, the check run's summary, `authgate scan --markdown`).
 
-Layout: the hidden marker `<!-- authgate:summary -->` on the first line (the Action finds
+The comment (issue 16) fits on a screen: the verdict and what blocks the merge first, then the new
+findings grouped by handler (one row per root cause: the operation, a link to its line at the pull
+request's head commit, its check ids, the blocking ones in bold), the accepted ones folded below,
+the evidence of the top findings folded, and links to the rest (the job summary, the check run, the
+report artifact). It stays under `COMMENT_LIMIT` (12,000 characters) and names every blocking finding.
+
+The full report's layout: the hidden marker `<!-- authgate:summary -->` on the first line (the Action finds
 its comment again by it and edits it in place); a heading with the grade badge and the verdict; the
 gate score against the threshold and the new findings that fail the gate (the verdict names them);
 counts by severity; a table of the new findings (check, operation, identity, CWE, OWASP,
@@ -18,16 +25,22 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from gate import __version__
 from gate.findings import Finding, Severity
+from gate.report.curl import reproduce
 from gate.report.escape import code, fence, html, text
+from gate.report.location import Handler, Links, handlers, locate
 from gate.verdict.baseline import Entry
 from gate.verdict.result import ScanResult
 
 MARKER = "<!-- authgate:summary -->"
 LIMIT = 65_536  # GitHub's maximum comment body, in characters
+COMMENT_LIMIT = 12_000  # the PR comment: what a reviewer reads on one screen (issue 16)
+COMMENT_EVIDENCE = 3  # findings whose evidence the comment shows (the most severe)
+REPORT_NAME = "authgate-report.json"
 _BADGE_COLOR = {"A": "brightgreen", "B": "green", "C": "yellow", "D": "orange", "F": "red"}
 _SEVERITIES = sorted(Severity, reverse=True)
 _CWE = re.compile(r"^CWE-(\d+)$")
@@ -81,10 +94,17 @@ def who(f: Finding) -> str:
     return f.who("→")
 
 
-def where(f: Finding) -> str:
+def where(result: ScanResult, f: Finding, links: Links | None = None) -> str:
+    """`path:line` relative to the repository, linked at the head commit when the links are known."""
     if not f.file:
         return "—"
-    return code(f"{f.file}:{f.line}" if f.line else f.file, 100)
+    loc = locate(result, f)
+    return _place(loc.path, loc.line, links.blob(loc) if links else None)
+
+
+def _place(path: str, line: int, url: str | None, label: str | None = None) -> str:
+    shown = code(label or f"{path}:{line}", 100)
+    return f"[{shown}]({url})" if url else shown
 
 
 def _operation(method: str, route: str) -> str:
@@ -118,6 +138,8 @@ def _head(result: ScanResult) -> list[str]:
         n = sum(blocking.values())
         each = ", ".join(f"{blocking[s]} new {s.label}" for s in _SEVERITIES if blocking[s])
         summary += f"; **{each}** finding" + ("s" if n != 1 else "")
+    if v.verdict == "fail":
+        summary = "**Blocks the merge:** " + summary[0].lower() + summary[1:]
     summary += (
         f". {len(new)} new, {len(accepted)} accepted, {len(result.fixed)} fixed since the baseline."
         if result.baseline
@@ -141,7 +163,7 @@ def _head(result: ScanResult) -> list[str]:
 _TABLE_HEAD = ["| severity | check | operation | identity | CWE | OWASP | where |", "|---|---|---|---|---|---|---|"]
 
 
-def _row(f: Finding) -> str:
+def _row(result: ScanResult, f: Finding, links: Links | None) -> str:
     cells = [
         f"**{f.severity.label}**",
         code(f.check, 60),
@@ -149,7 +171,7 @@ def _row(f: Finding) -> str:
         text(who(f), 60),
         _cwe(f.cwe),
         _owasp(f.owasp),
-        where(f),
+        where(result, f, links),
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -175,6 +197,8 @@ def _http_response(resp: dict) -> str:
 
 
 def _evidence(f: Finding) -> str:
+    """One finding's evidence, folded: what it proves, the request and answer, the DynamoDB calls and
+    item changes, the code, the log, the `curl` that replays it, the fix."""
     ev = f.evidence
     summary = f"Evidence: {f.severity.label} {f.check} {f.operation or f.file or ''} ({who(f)})"
     out = [f"<details><summary>{html(summary, 240)}</summary>", "", text(f.message, 400), ""]
@@ -198,6 +222,14 @@ def _evidence(f: Finding) -> str:
         out += [f"Code at {code(loc, 100, in_table=False)}:", "", fence(ev.code.get("excerpt", ""), "", _BODY), ""]
     if ev.log:
         out += ["Service log:", "", fence("\n".join(ev.log[:10]), "", _BODY), ""]
+    curl = reproduce(f)
+    if curl:
+        out += [
+            "Replay it against a local run (`AUTHGATE_URL`, and the credentials as variables):",
+            "",
+            fence(curl, "sh", _BODY * 2),
+            "",
+        ]
     refs = " · ".join(x for x in (_cwe(f.cwe), _owasp(f.owasp)) if x != "—")
     out += [f"**Fix:** {text(f.remediation, 600)} ({refs})", "", "</details>", ""]
     return "\n".join(out)
@@ -243,16 +275,16 @@ def _coverage(result: ScanResult) -> list[str]:
 
 
 # -- assembly -----------------------------------------------------------------------------------
-def render(result: ScanResult, limit: int = LIMIT) -> str:
-    """The whole summary, at most `limit` characters (GitHub's comment limit by default)."""
+def render(result: ScanResult, limit: int = LIMIT, links: Links | None = None) -> str:
+    """The whole report, at most `limit` characters (GitHub's comment limit by default)."""
     new = sorted(result.new, key=Finding.sort_key)
     accepted = sorted(result.accepted, key=Finding.sort_key)
     fixed = list(result.fixed)
     head = "\n".join([MARKER, *_head(result)])
     foot = "\n".join(_footer(result))
-    rows = [_row(f) for f in new]
+    rows = [_row(result, f, links) for f in new]
     evidence = [_evidence(f) for f in new]
-    acc_rows = [_row(f) for f in accepted]
+    acc_rows = [_row(result, f, links) for f in accepted]
     fix_head = ["| severity | check | operation | fingerprint |", "|---|---|---|---|"]
     fix_rows = [_fixed_row(e) for e in fixed]
 
@@ -293,10 +325,137 @@ def render(result: ScanResult, limit: int = LIMIT) -> str:
         )
         parts.append(
             f"> [!NOTE]\n> Shortened to fit GitHub's {limit:,}-character limit: left out {what}. "
-            "The JSON report (`authgate-report.json`) has every finding with its evidence.\n"
+            f"The JSON report (`{REPORT_NAME}`) has every finding with its evidence.\n"
         )
     parts.append(foot)
     out = "\n".join(parts)
     if len(out) > limit:  # cannot happen with the reserve above; never post an over-long comment
         out = out[: limit - 80] + "\n\n(cut to fit the comment limit; see the JSON report)\n"
+    return out
+
+
+# -- the pull-request comment -------------------------------------------------------------------------
+_GROUP_HEAD = ["| | handler | findings |", "|---|---|---|"]
+
+
+def _folder(result: ScanResult, findings: list[Finding]) -> str:
+    """The folder every handler's file is in (`services/api/`), said once above the table so that
+    each row shows `app.py:50` (its link keeps the whole repository-relative path); "" for none."""
+    dirs = {str(PurePosixPath(h.location.path).parent) for h in handlers(result, findings)}
+    if len(dirs) != 1 or PurePosixPath(next(iter(dirs))).is_absolute():
+        return ""
+    d = next(iter(dirs))
+    return "" if d == "." else d + "/"
+
+
+def _group_row(result: ScanResult, h: Handler, links: Links | None, folder: str = "") -> str:
+    """One handler: its most severe finding's severity, the operation and a link to its line, then
+    its check ids (repeated ones counted, blocking ones in bold, a static one at another line with
+    its own link)."""
+    blocking = set(result.verdict.blocking)
+    label = f"{h.location.path.removeprefix(folder)}:{h.location.line}"
+    where_ = _place(h.location.path, h.location.line, links.blob(h.location) if links else None, label)
+    head = f"{code(h.operation, 100)} {where_}" if h.operation else where_
+    checks: dict[tuple[str, int], list[Finding]] = {}  # (check, its own line or 0) -> findings, in order
+    for f in h.findings:
+        loc = locate(result, f)
+        own = loc.line if (loc.path, loc.line) != (h.location.path, h.location.line) else 0
+        checks.setdefault((f.check, own), []).append(f)
+    names = []
+    for (check, own), fs in checks.items():
+        name = code(check, 60)
+        if any(f.fingerprint in blocking for f in fs):
+            name = f"**{name}**"
+        if len(fs) > 1:
+            name += f" ×{len(fs)}"
+        if own:
+            loc = locate(result, fs[0])
+            url = links.blob(loc) if links else None
+            label = f"L{own}" if loc.path == h.location.path else f"{loc.path.removeprefix(folder)}:{own}"
+            name += f" ({_place(loc.path, own, url, label)})"
+        names.append(name)
+    return f"| {h.severity.label} | {head} | {', '.join(names)} |"
+
+
+def _fit(rows: list[str], budget: int) -> list[str]:
+    """The first rows that fit in `budget` characters."""
+    out: list[str] = []
+    for row in rows:
+        budget -= len(row) + 1
+        if budget < 0:
+            break
+        out.append(row)
+    return out
+
+
+def _group_table(
+    result: ScanResult, findings: list[Finding], links: Links | None, budget: int = LIMIT, folder: str = ""
+) -> list[str]:
+    """The handlers' table, most severe first, in at most `budget` characters (a line says how many
+    handlers it left out)."""
+    groups = handlers(result, findings)
+    rows = _fit([_group_row(result, h, links, folder) for h in groups], budget - 200)
+    out = [*_GROUP_HEAD, *rows]
+    if len(rows) < len(groups):
+        out += ["", f"{_plural(len(groups) - len(rows), 'more handler')} left out here: see the job summary."]
+    return out
+
+
+def _elsewhere(result: ScanResult, links: Links | None, shown: int) -> str:
+    """Where the evidence the comment leaves out is: the job summary, the check run, the artifact."""
+    total = len(result.findings)
+    run = links.run if links else ""
+    check = links.check_run if links else ""
+    places = [f"[the job summary]({run})" if run else "the job summary"]
+    places.append(f"[the check run]({check})" if check else "the check run")
+    artifact = f"the `{REPORT_NAME}` artifact of [this run]({run}#artifacts)" if run else f"`{REPORT_NAME}`"
+    places.append(artifact)
+    what = f"The evidence of all {_plural(total, 'finding')}" if shown < total else "All the evidence"
+    return f"{what}, each with the `curl` that replays it: {', '.join(places[:-1])} and {places[-1]}."
+
+
+def comment(result: ScanResult, links: Links | None = None, limit: int = COMMENT_LIMIT) -> str:
+    """The pull-request comment: at most `limit` characters, every blocking finding named."""
+    new = sorted(result.new, key=Finding.sort_key)
+    accepted = sorted(result.accepted, key=Finding.sort_key)
+    parts = ["\n".join([MARKER, *_head(result)])]
+    foot = "\n".join(_footer(result))
+    tables = limit - len(parts[0]) - len(foot) - 1200  # the titles, folds and the "elsewhere" line
+    folder = _folder(result, result.findings)
+    if new:
+        places = len(handlers(result, new))
+        title = f"#### New findings by handler: {len(new)} in {_plural(places, 'place')}"
+        if folder:
+            title += f", files in {code(folder, 100, in_table=False)}"
+        legend = "**Bold**: blocks the merge." if result.verdict.blocking else ""
+        table = _group_table(result, new, links, tables * 3 // 4 if accepted else tables, folder)
+        parts.append("\n".join([title, "", *table, "", legend, ""]))
+        tables -= len(parts[-1])
+    elif result.verdict.verdict != "error":
+        parts.append("No new findings.\n")
+    if accepted:
+        rows = _group_table(result, accepted, links, max(tables // 2, 0), folder)[2:]
+        parts.append(_folded("Accepted by the baseline", _GROUP_HEAD, rows, len(accepted)))
+        tables -= len(parts[-1])
+    if result.fixed:
+        fix_head = ["| severity | check | operation | fingerprint |", "|---|---|---|---|"]
+        rows = _fit([_fixed_row(e) for e in result.fixed], tables)
+        parts.append(_folded("Fixed since the baseline", fix_head, rows, len(result.fixed)))
+    budget = limit - sum(len(p) + 1 for p in parts) - len(foot) - 400  # the "elsewhere" line
+    shown = 0
+    for f in new[:COMMENT_EVIDENCE]:
+        ev = _evidence(f)
+        if len(ev) + 1 > budget:
+            break
+        if not shown:
+            parts.append("#### Evidence of the most severe findings\n")
+        parts.append(ev)
+        budget -= len(ev) + 1
+        shown += 1
+    if result.findings:
+        parts.append(_elsewhere(result, links, shown) + "\n")
+    parts.append(foot)
+    out = "\n".join(parts)
+    if len(out) > limit:  # a report with thousands of handlers: cut, never post an over-long comment
+        out = out[: limit - 120] + f"\n\n(cut to {limit:,} characters; {_elsewhere(result, links, 0)})\n"
     return out

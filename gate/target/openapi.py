@@ -23,7 +23,7 @@ import yaml
 
 from gate.config import Config, ConfigError, read_regular_file
 from gate.errors import ScanError
-from gate.netutil import Answer, decode, fetch
+from gate.netutil import Answer, decode, fetch, verify_for
 from gate.target.shape import RequestShape, properties, shape_from_openapi
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -281,5 +281,5 @@ async def _search(base_url: str) -> list[tuple[str, Spec | None, str]]:
 
 
 async def _fetch(url: str) -> Answer:
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=verify_for(url)) as client:
         return await fetch(client, client.build_request("GET", url), seconds=FETCH_SECONDS, max_bytes=MAX_DOCUMENT)

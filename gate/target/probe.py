@@ -22,7 +22,7 @@ from gate.auth.identities import Identity
 from gate.dynamo.calls import DynamoCall
 from gate.dynamo.recorder import Recorder
 from gate.errors import ScanError
-from gate.netutil import decode, read_capped
+from gate.netutil import decode, read_capped, verify_for
 
 EXCERPT = 600
 MAX_REQUESTS = 20_000  # hard bound on one scan's probes
@@ -119,7 +119,10 @@ class Prober:
             self._lanes.put_nowait(i)
         self._exclusive = asyncio.Lock()
         self._client = httpx.AsyncClient(
-            timeout=timeout, follow_redirects=False, limits=httpx.Limits(max_connections=len(base_urls) * 2)
+            timeout=timeout,
+            follow_redirects=False,
+            limits=httpx.Limits(max_connections=len(base_urls) * 2),
+            verify=verify_for(*base_urls),
         )
         self.sent = 0
         self.exchanges: list[Exchange] = []

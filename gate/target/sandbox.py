@@ -57,6 +57,7 @@ class Sandbox:
     # of its own where that folder is an empty tmpfs with only that entry bound in (below)
     reopen: tuple[str, str] | None = None
     scan_root: Path | None = None
+    workdir_in_copy: Path | None = None  # the service's workdir in the copy (set by Sandbox.create)
     outside: Path | None = None  # the service's workdir when it lies outside the scan root (copied on its own)
     _before: set[int] = field(default_factory=set)  # the gate's descendants before the sandbox (tests' servers)
     _commands: dict[str, tuple[Path, bytes]] = field(default_factory=dict)  # the runner's file-command files
@@ -93,6 +94,8 @@ class Sandbox:
             if workdir is not None and not workdir.resolve().is_relative_to(box.scan_root):
                 box.outside = workdir.resolve()
                 box._populate(box.outside, base / "workdir")
+            if workdir is not None and workdir.is_dir():
+                box.workdir_in_copy = box.workdir(scan_root, workdir)
         except BaseException:
             box.close()
             raise
@@ -102,7 +105,8 @@ class Sandbox:
         size = _tree_size(source, MAX_COPY_BYTES)
         if size > MAX_COPY_BYTES:
             raise ScanError(f"{source} is larger than {MAX_COPY_BYTES >> 20} MiB (virtualenvs aside): not copied")
-        shutil.copytree(source, copy, symlinks=True, ignore=_ignore_and_link_venvs(source, copy))
+        # dirs_exist_ok: linking a virtualenv at the top makes the copy's folder before copytree gets to it
+        shutil.copytree(source, copy, symlinks=True, ignore=_ignore_and_link_venvs(source, copy), dirs_exist_ok=True)
         (self.home / "tmp").mkdir(parents=True, exist_ok=True)
         os.chmod(self.base, 0o711)
         if self.uid is not None:
@@ -116,9 +120,28 @@ class Sandbox:
             return self.base / "workdir" / workdir.relative_to(self.outside)
         return self.root / workdir.relative_to(scan_root.resolve())
 
+    def service_venv(self) -> Path | None:
+        """The service's own virtualenv (`.venv`, `venv`, `env` in its workdir or the scan root), if it has one:
+        its interpreter runs the service's code (its password hashing), its `bin` comes first on PATH."""
+        bases = [self.root]
+        if self.workdir_in_copy is not None:
+            bases.insert(0, self.workdir_in_copy)
+        for base in bases:
+            for name in (".venv", "venv", "env", ".env"):
+                cand = base / name
+                if _is_venv(cand) and (cand / "bin" / "python").exists():
+                    return cand
+        return None
+
+    def interpreter(self) -> str:
+        """The Python that runs the service's own code: its virtualenv's, else the gate's."""
+        venv = self.service_venv()
+        return str(venv / "bin" / "python") if venv is not None else sys.executable
+
     def env(self, extra: dict[str, str]) -> dict[str, str]:
         """The whole environment of what runs in the sandbox: built up, never copied down from the gate's."""
-        venv_bin = str(Path(sys.executable).parent)
+        own = self.service_venv()
+        venv_bin = str(own / "bin") if own is not None else str(Path(sys.executable).parent)
         env = {
             "PATH": venv_bin + os.pathsep + os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
             "HOME": str(self.home),
@@ -129,7 +152,9 @@ class Sandbox:
             "AWS_EC2_METADATA_DISABLED": "true",
             **SERVICE.env(),
         }
-        if sys.prefix != sys.base_prefix:
+        if own is not None:
+            env["VIRTUAL_ENV"] = str(own)
+        elif sys.prefix != sys.base_prefix:
             env["VIRTUAL_ENV"] = sys.prefix
         if self.uid is not None:
             # Its own user cannot write the interpreter's site-packages: what `service.install` installs with

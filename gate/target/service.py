@@ -23,11 +23,15 @@ import httpx
 
 from gate.config import Config
 from gate.errors import ScanError
-from gate.netutil import free_port
+from gate.netutil import free_port, verify_for
 from gate.proc import NotFound, Timeout, run_bounded, stop_group
 from gate.target.sandbox import Sandbox
 
 LOG_TAIL = 30
+# In service.env values and service.command: the endpoint the service's DynamoDB calls go to (its lane's
+# recorder), for code that reads its own variable (`endpoint_url=os.environ["DYNAMO_URL"]`, pynamodb's
+# `Meta.host = os.environ[...]`) instead of AWS_ENDPOINT_URL_DYNAMODB.
+DYNAMODB_URL = "{dynamodb_url}"
 
 
 @dataclass
@@ -112,7 +116,7 @@ async def _poll_ready(inst: Instance, ready_path: str, timeout: float, abort: th
     (or its headers) cannot hold the start past service.startup_timeout (issue 12)."""
     deadline = time.monotonic() + timeout
     url = inst.base_url + ready_path
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=verify_for(url)) as client:
         while (left := deadline - time.monotonic()) > 0:
             if abort is not None and abort.is_set():
                 raise ScanError("the service start was abandoned (another part of the scan failed)")
@@ -152,7 +156,8 @@ def _popen(argv: list[str], cwd: Path, env: dict[str, str], log: IO[bytes], box:
 def _spawn(cfg: Config, workdir: Path, env: dict[str, str], tmpdir: Path, index: int, box: Sandbox) -> Instance:
     assert cfg.service.command is not None
     port = free_port()
-    argv = shlex.split(cfg.service.command.replace("{port}", str(port)))
+    command = cfg.service.command.replace("{port}", str(port)).replace(DYNAMODB_URL, env["AWS_ENDPOINT_URL_DYNAMODB"])
+    argv = shlex.split(command)
     log_path = tmpdir / f"service-{index}.log"
     with log_path.open("wb") as log:
         proc = _popen(argv, workdir, env, log, box)
@@ -183,7 +188,8 @@ def start(
     run_install(cfg, workdir, box.env(extra), box)
     try:
         for i, endpoint in enumerate(dynamo_endpoints):
-            env = box.env({**extra, "AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AWS_ENDPOINT_URL": endpoint})
+            own = {k: v.replace(DYNAMODB_URL, endpoint) for k, v in extra.items()}  # DYNAMO_URL: "{dynamodb_url}"
+            env = box.env({**own, "AWS_ENDPOINT_URL_DYNAMODB": endpoint, "AWS_ENDPOINT_URL": endpoint})
             svc.instances.append(_spawn(cfg, workdir, env, tmpdir, i, box))
         with ThreadPoolExecutor(max_workers=len(svc.instances)) as pool:
             for fut in [

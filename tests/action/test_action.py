@@ -142,7 +142,11 @@ def test_one_comment_created_then_edited_in_place(vulnerable: TwoRuns) -> None:
     assert comment["user"]["login"] == "github-actions[bot]"
     assert comment["body"].startswith(f"{MARKER}\n<!-- authgate:target examples/profiles-fastapi -->\n")
     assert "gate failed" in comment["body"] and "bola.read" in comment["body"]
-    assert len(comment["body"]) <= 65536
+    assert len(comment["body"]) < 12_000  # the short comment (issue 16); the summary has the rest
+    blob = f"https://github.com/acme/svc/blob/{HEAD}/examples/profiles-fastapi/app.py#L"
+    assert blob in comment["body"] and MERGE not in comment["body"]  # linked at the head, not the merge
+    linked = {r["html_url"] for r in fake.check_runs.values() if r["html_url"] in comment["body"]}
+    assert len(linked) == 1  # the comment links to its run's check run
     assert fake.problems() == []  # every request as GitHub's REST description wants it
 
 
@@ -150,7 +154,7 @@ def test_check_run_on_the_pr_head_carries_every_finding(vulnerable: TwoRuns) -> 
     fake, report = vulnerable.fake, _report(vulnerable)
     runs = list(fake.check_runs.values())
     assert [(r["name"], r["head_sha"], r["conclusion"]) for r in runs] == [
-        ("authgate (examples/profiles-fastapi)", HEAD, "failure")
+        ("authgate / verdict (examples/profiles-fastapi)", HEAD, "failure")
     ] * 2  # the PR head, never GITHUB_SHA (the merge commit)
     for run in runs:
         anns = fake.annotations[run["id"]]
@@ -188,8 +192,23 @@ def test_job_summary_has_the_report_and_where_the_comment_is(vulnerable: TwoRuns
     summary = vulnerable.first.summary
     assert "authgate: F" in summary and "gate failed" in summary
     assert "- PR comment created: https://github.test/acme/svc/pull/7#issuecomment-" in summary
-    assert "- check run `authgate (examples/profiles-fastapi)` with " in summary
+    assert "- check run `authgate / verdict (examples/profiles-fastapi)` with " in summary
     assert "- PR comment updated: " in vulnerable.second.summary
+
+
+def test_permission_warnings_come_first_and_the_summary_claims_nothing_it_did_not_post(tmp_path: Path) -> None:
+    workspace = tmp_path / "workspace"
+    shutil.copytree(EXAMPLES / "profiles-fastapi", workspace, ignore=shutil.ignore_patterns("authgate-report*"))
+    with FakeGitHub(read_only=True) as fake:
+        run = run_action(fake, workspace, pr_event(tmp_path), {})
+    assert run.proc.returncode == 1, run.proc.stderr[-2000:]
+    commands = [line for line in run.lines if line.startswith(("::error ", "::warning ", "::notice "))]
+    # The two refusals are the step's first annotations, and within GitHub's 10 warnings per step.
+    assert [line.split("::")[2][:22] for line in commands[:2]] == ["authgate could not cre", "authgate could not com"]
+    assert sum(line.startswith("::warning ") for line in commands) <= ANNOTATIONS_PER_LEVEL
+    top = run.summary.split("### ", 1)[0]
+    assert "`permissions: checks: write`" in top and "`permissions: pull-requests: write`" in top
+    assert "The check run" not in run.summary and "check run `" not in run.summary
 
 
 @pytest.mark.skipif(not MULTITOOL.exists(), reason="run scripts/install-test-tools (make test does)")

@@ -127,3 +127,33 @@ def test_ci_runs_the_linters_of_the_action() -> None:
         "zizmor --offline",
     ):
         assert needle in lint, needle
+
+
+def test_the_example_workflow_has_a_base_analysis_one_run_per_pr_and_uploads_what_the_comment_links() -> None:
+    doc = _load(ROOT / "examples/workflows/authgate.yml")
+    assert "pull_request" in doc["on"] and doc["on"]["push"]["branches"] == ["main"]
+    assert "pull_request_target" not in doc["on"]
+    assert (
+        "github.event.pull_request.number" in doc["concurrency"]["group"] and doc["concurrency"]["cancel-in-progress"]
+    )
+    (job,) = doc["jobs"].values()
+    uses = {step.get("uses", "").split("@")[0]: step for step in job["steps"]}
+    artifact = uses["actions/upload-artifact"]
+    assert artifact["with"]["name"] == "authgate-report" and "report-path" in artifact["with"]["path"]
+    assert "sarif-path" in uses["github/codeql-action/upload-sarif"]["with"]["sarif_file"]
+    readme = (ROOT / "README.md").read_text()
+    for needed in (
+        "push:\n    branches: [main]",
+        "cancel-in-progress: true",
+        "actions/upload-artifact@",
+        "upload-sarif@",
+    ):
+        assert needed in readme, needed
+
+
+def test_the_release_builds_both_platforms_natively_and_publishes_one_index() -> None:
+    doc = _load(ROOT / ".github/workflows/release.yml")
+    matrix = doc["jobs"]["image"]["strategy"]["matrix"]["include"]
+    assert {(m["arch"], m["runner"]) for m in matrix} == {("amd64", "ubuntu-24.04"), ("arm64", "ubuntu-24.04-arm")}
+    text = (ROOT / ".github/workflows/release.yml").read_text()
+    assert "imagetools create" in text and "linux/amd64 linux/arm64" in text

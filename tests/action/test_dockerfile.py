@@ -76,10 +76,11 @@ def test_hadolint_is_clean() -> None:
 def test_from_is_the_first_instruction_and_the_image_is_python_slim(parsed: list[Instruction]) -> None:
     assert parsed[0].keyword == "FROM"
     final = stages(parsed)[-1][0]
-    assert final.args == "python:3.12-slim"  # official, Debian-based, a version tag
+    assert re.fullmatch(r"python:3\.12-slim@sha256:[0-9a-f]{64}", final.args)  # official, Debian-based, pinned
     for st in stages(parsed):
         image = st[0].args.split()[0]
         assert ":" in image and not image.endswith(":latest"), image
+        assert re.fullmatch(r"[\w./-]+:[\w.-]+@sha256:[0-9a-f]{64}", image), f"{image}: pin the base by digest"
 
 
 def test_no_user_and_no_workdir(parsed: list[Instruction]) -> None:

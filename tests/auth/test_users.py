@@ -110,3 +110,32 @@ def test_seeding_writes_hashes_and_accounts_without_touching_other_records(
     disabled = next(r for r in rows.values() if r["email"] == "authgate-disabled@corp.test")
     assert disabled["enabled"] is False and disabled["pk"] == "authgate-disabled"
     assert len(rows) == 2 + 6
+
+
+def test_the_hashing_runs_under_the_service_s_own_virtualenv(tmp_path: Path) -> None:
+    """auth.password_hash.callable imports what the service's virtualenv has (bcrypt there, not in the gate's):
+    it runs under that interpreter, which comes first on PATH too (issue 14)."""
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    # a workspace other users may pass (pytest's own folders are 0700): the venv is linked, not copied
+    root = Path(tempfile.mkdtemp(prefix="authgate-venv-svc-"))
+    root.chmod(0o755)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / ".venv")], check=True, timeout=120)
+    site = next((root / ".venv" / "lib").glob("python*/site-packages"))
+    (site / "only_in_service_venv.py").write_text("def digest(pw):\n    return 'venv:' + pw[::-1]\n")
+    (root / "hashing.py").write_text("import only_in_service_venv\nhash = only_in_service_venv.digest\n")
+    cfg = _cfg(
+        password_hash={"callable": "hashing:hash"},
+        users={"table": "people"},
+    )
+    try:
+        with sandbox(root) as box:
+            assert box.service_venv() is not None
+            path = box.env({})["PATH"].split(":")
+            assert any(p.endswith(".venv/bin") for p in path) and str(Path(sys.executable).parent) not in path
+            assert users.hash_passwords(cfg, box, root, ["abc"], "s3cret") == ["venv:cba"]
+    finally:
+        shutil.rmtree(root, ignore_errors=True)

@@ -6,9 +6,11 @@ validates each request and each of its own answers against that description (`pr
 the description does not allow answers 422, as GitHub does.
 
 Knobs for the unhappy paths: `installation_token` (GET /user answers 403, as for an Actions
-token), `read_only` (every write answers 403 "Resource not accessible by integration", as for a
-fork's token), `inject(...)` (the next N matching requests get a given status: 502, a rate limit),
-`page_size` (force pagination), `prefix="/api/v3"` (GitHub Enterprise Server).
+or App installation token; GraphQL `viewer` still names the token's `login`, unless `viewer` is
+False), `app` (the `performed_via_github_app` of the comments it writes), `read_only` (every
+write answers 403 "Resource not accessible by integration", as for a fork's token), `inject(...)`
+(the next N matching requests get a given status: 502, a rate limit), `page_size` (force
+pagination), `prefix="/api/v3"` (GitHub Enterprise Server).
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ class FakeGitHub:
     prefix: str = ""
     installation_token: bool = True  # an Actions token: GET /user answers 403
     login: str = "github-actions[bot]"  # who this token writes as
+    viewer: bool = True  # GraphQL `viewer` answers with `login`
+    app: str | None = None  # slug of the App in performed_via_github_app of the comments this token writes
     read_only: bool = False
     page_size: int = 100
     calls: list[Call] = field(default_factory=list)
@@ -184,6 +188,8 @@ class FakeGitHub:
                 external_id=data.get("external_id", ""),
                 details_url=data.get("details_url") or "https://github.test/apps/github-actions",
             )
+            if self.login.endswith("[bot]"):  # the App the token belongs to made the check run
+                run["app"]["slug"] = self.login.removesuffix("[bot]")
             self.check_runs[rid] = run
             self.annotations[rid] = []
         rid = run["id"]
@@ -220,6 +226,10 @@ class FakeGitHub:
         auth = call.headers.get("authorization", "")
         if auth not in (f"token {self.token}", f"Bearer {self.token}"):
             return 401, {"message": "Bad credentials", "documentation_url": DOCS, "status": "401"}, {}
+        if call.path in ("/graphql", "/api/graphql") and call.method == "POST":  # a query: a read, whatever the token
+            if self.viewer and "viewer" in str((call.body or {}).get("query", "")):
+                return 200, {"data": {"viewer": {"login": self.login}}}, {}
+            return 200, {"data": None, "errors": [{"message": "only `viewer` is served by this fake"}]}, {}
         write = call.method in ("POST", "PATCH", "PUT", "DELETE")
         if write and self.read_only:
             return 403, {"message": FORBIDDEN, "documentation_url": DOCS, "status": "403"}, {}
@@ -237,7 +247,11 @@ class FakeGitHub:
         if m := re.fullmatch(rf"/repos/{repo}/issues/(\d+)/comments", p):
             issue = int(m[1])
             if call.method == "POST":
-                return 201, self._new_comment(issue, call.body["body"], self.login, "Bot"), {}
+                comment = self._new_comment(issue, call.body["body"], self.login, "Bot")
+                if self.app is not None:  # the check run example's App is a complete `integration`
+                    app = description.example("check-run")["app"]
+                    comment["performed_via_github_app"] = {**app, "slug": self.app, "name": self.app}
+                return 201, comment, {}
             if call.method == "GET":
                 return self._page(self.comments.get(issue, []), call, p)
         if m := re.fullmatch(rf"/repos/{repo}/issues/comments/(\d+)", p):
@@ -301,13 +315,15 @@ class _Handler(BaseHTTPRequestHandler):
             body=body,
         )
         ctype = self.headers.get("Content-Type", "application/json").split(";")[0]
-        call.request_problem = description.validate_request(self.command, path, split.query, raw, ctype)
+        graphql = path in ("/graphql", "/api/graphql")  # GraphQL: no REST description to validate against
+        if not graphql:
+            call.request_problem = description.validate_request(self.command, path, split.query, raw, ctype)
         with fake._lock:
             fake.calls.append(call)
             status, answer, headers = fake.answer(call)
         data = json.dumps(answer).encode()
         call.status = status
-        if not call.injected:
+        if not (call.injected or graphql):
             call.response_problem = description.validate_response(
                 self.command, path, split.query, raw, ctype, status, data
             )

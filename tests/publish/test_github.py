@@ -56,8 +56,9 @@ def test_comment_is_created_once_then_edited_in_place(fake: FakeGitHub) -> None:
     assert [c["body"] for c in fake.comments[7]] == [f"{MARKER}\nsecond"]
     assert len(fake.requests("POST", r"/repos/acme/svc/issues/7/comments")) == 1
     assert len(fake.requests("PATCH", r"/repos/acme/svc/issues/comments/\d+")) == 1
-    # An Actions token cannot read GET /user: the Actions bot is who we are.
+    # An Actions token cannot read GET /user; GraphQL `viewer` says who it is, once per run.
     assert fake.requests("GET", "/user")[0].status == 403
+    assert len(fake.requests("POST", "/graphql")) == 2
 
 
 def test_a_planted_marker_comment_is_never_overwritten(fake: FakeGitHub) -> None:
@@ -82,6 +83,46 @@ def test_a_personal_token_finds_its_comment_by_its_own_login(fake: FakeGitHub) -
     ]
 
 
+APP = "authgate-app"
+
+
+def test_a_github_app_token_finds_its_own_comment_through_graphql_viewer(fake: FakeGitHub) -> None:
+    # An App installation token: GET /user answers 403 and the comments are written as the App's bot.
+    fake.login, fake.app = "authgate-app[bot]", APP
+    fake.add_comment(7, f"{MARKER}\nplanted by the Actions bot", "github-actions[bot]", "Bot")
+    for body in ("run 1", "run 2"):
+        notes = publish(_result(), f"{MARKER}\n{body}", _request(fake, check_run=False), FAST)
+        assert [n.kind for n in notes] == ["info"]  # nothing assumed
+    assert [(c["user"]["login"], c["body"]) for c in fake.comments[7]] == [
+        ("github-actions[bot]", f"{MARKER}\nplanted by the Actions bot"),
+        ("authgate-app[bot]", f"{MARKER}\nrun 2"),
+    ]
+
+
+def test_the_app_that_made_the_check_run_names_the_token_when_graphql_does_not(fake: FakeGitHub) -> None:
+    fake.login, fake.app, fake.viewer = "authgate-app[bot]", APP, False
+    for body in ("run 1", "run 2"):
+        notes = publish(_result(), f"{MARKER}\n{body}", _request(fake), FAST)
+        assert [n.kind for n in notes] == ["info", "info"]
+    assert [c["body"] for c in fake.comments[7]] == [f"{MARKER}\nrun 2"]
+
+
+def test_when_github_says_nothing_the_actions_bot_is_assumed_and_the_summary_says_so(fake: FakeGitHub) -> None:
+    fake.viewer = False
+    publish(_result(), f"{MARKER}\nrun 1", _request(fake, check_run=False), FAST)
+    notes = publish(_result(), f"{MARKER}\nrun 2", _request(fake, check_run=False), FAST)
+    assert [c["body"] for c in fake.comments[7]] == [f"{MARKER}\nrun 2"]
+    assert notes[0].kind == "note" and "github-actions[bot]" in notes[0].text and "GraphQL viewer" in notes[0].text
+
+
+def test_the_comment_is_rendered_with_the_check_run_s_link(fake: FakeGitHub) -> None:
+    notes = publish(_result(), f"{MARKER}\nsummary", _request(fake), FAST, comment=lambda url: f"{MARKER}\nsee {url}")
+    (run_id,) = fake.check_runs
+    assert fake.comments[7][0]["body"].endswith(f"see {fake.check_runs[run_id]['html_url']}")
+    assert fake.check_runs[run_id]["output"]["summary"] == "summary"
+    assert [n.posted for n in notes] == ["check-run", "comment"]
+
+
 def test_our_comment_is_found_on_a_later_page(fake: FakeGitHub) -> None:
     fake.page_size = 2
     publish(_result(), f"{MARKER}\nv1", _request(fake, check_run=False), FAST)
@@ -99,7 +140,11 @@ def test_each_service_of_a_monorepo_keeps_its_own_comment_and_check_run(fake: Fa
     bodies = sorted(c["body"].splitlines()[1] for c in fake.comments[7])
     assert bodies == ["<!-- authgate:target services/a -->", "<!-- authgate:target services/b -->"]
     names = [run["name"] for run in fake.check_runs.values()]
-    assert names == ["authgate (services/a)", "authgate (services/b)", "authgate (services/a)"]
+    assert names == [
+        "authgate / verdict (services/a)",
+        "authgate / verdict (services/b)",
+        "authgate / verdict (services/a)",
+    ]
 
 
 def test_a_hostile_service_name_cannot_break_out_of_the_marker() -> None:
@@ -111,7 +156,8 @@ def test_a_hostile_service_name_cannot_break_out_of_the_marker() -> None:
 def test_check_run_carries_every_finding_in_batches_of_fifty(fake: FakeGitHub) -> None:
     r = _result(n_high=70, n_medium=50)
     notes = publish(r, f"{MARKER}\nreport", _request(fake, comment=False), FAST)
-    assert notes[0].text.startswith("check run `authgate` with 120 annotations")
+    assert notes[0].text.startswith("check run `authgate / verdict` with 120 annotations")
+    assert notes[0].posted == "check-run"
     sent = [len(c.body["output"]["annotations"]) for c in fake.requests(None, r"/repos/acme/svc/check-runs(/\d+)?")]
     assert sent == [50, 50, 20]
     (run_id,) = fake.check_runs
@@ -137,10 +183,12 @@ def test_read_only_token_is_a_clear_note_not_a_crash(fake: FakeGitHub) -> None:
     fake.read_only = True
     notes = publish(_result(), f"{MARKER}\nr", _request(fake), FAST)
     assert [n.kind for n in notes] == ["warning", "warning"]
-    assert "could not comment on the pull request (PR comment: HTTP 403: Resource not accessible" in notes[0].text
-    assert "`permissions: pull-requests: write`" in notes[0].text
-    assert "`permissions: checks: write`" in notes[1].text
-    assert len(fake.requests("POST")) == 2  # a refusal is not retried
+    # The check run is created first (the comment links to it).
+    assert "could not comment on the pull request (PR comment: HTTP 403: Resource not accessible" in notes[1].text
+    assert "`permissions: pull-requests: write`" in notes[1].text
+    assert "`permissions: checks: write`" in notes[0].text
+    assert not any(n.posted for n in notes)
+    assert len(fake.requests("POST", "/repos/.*")) == 2  # a refusal is not retried
 
 
 def test_fork_pull_request_makes_no_request_at_all(fake: FakeGitHub) -> None:
@@ -203,8 +251,8 @@ def test_an_answer_pygithub_cannot_read_is_a_note_not_a_crash(fake: FakeGitHub) 
     fake.inject("POST", r".*/check-runs", 201, {"id": "seven"})
     notes = publish(_result(), f"{MARKER}\nr", _request(fake), FAST)
     assert [(n.kind, n.text.split(":")[0]) for n in notes] == [
-        ("warning", "authgate could not comment on the pull request"),
         ("warning", "authgate could not create the check run"),
+        ("warning", "authgate could not comment on the pull request"),
     ]
 
 
@@ -214,6 +262,7 @@ def test_github_enterprise_server_api_url_is_honoured() -> None:
         assert [n.kind for n in notes] == ["info", "info"]
         assert {c.path for c in fake.calls} == {
             "/user",
+            "/api/graphql",  # GHES serves GraphQL at /api/graphql, beside /api/v3
             "/repos/acme/svc/issues/7/comments",
             "/repos/acme/svc/check-runs",
         }

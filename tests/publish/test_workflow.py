@@ -178,9 +178,15 @@ def test_the_step_prints_twenty_annotations_and_the_summary_counts_the_rest() ->
     findings = [factories.finding("bola.read", Severity.HIGH, route=f"/h{i}") for i in range(13)]
     findings += [factories.finding("bola.write", Severity.CRITICAL, route=f"/c{i}") for i in range(2)]
     findings += [factories.finding("bola.filter-scoped", Severity.MEDIUM, route=f"/m{i}") for i in range(12)]
-    lines, note = _annotations(factories.result(findings))
+    r = factories.result(findings)
+    lines, note = _annotations(r, {}, ["the check run", "the SARIF file"])
     assert [line.split(" ", 1)[0] for line in lines] == ["::error"] * 10 + ["::warning"] * 10
     assert all("title=bola.write" in line for line in lines[:2])  # critical before high
     assert note is not None and note.kind == "note"
     assert "5 errors, 2 warnings left out here" in note.text
     assert "The check run and the SARIF file carry all 27 findings." in note.text
+    # Two permission warnings already printed: they keep their room; the summary names only what exists.
+    lines, note = _annotations(r, {"warning": 2}, [])
+    assert [line.split(" ", 1)[0] for line in lines] == ["::error"] * 10 + ["::warning"] * 8
+    assert note is not None and "5 errors, 4 warnings left out" in note.text
+    assert "check run" not in note.text and "The JSON report (authgate-report.json) carries all 27" in note.text

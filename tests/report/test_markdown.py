@@ -103,7 +103,7 @@ def test_vulnerable_summary(vulnerable_report: tuple[int, dict, str]) -> None:
     doc = render_html(md)
     _assert_well_formed(md, doc)
     assert f"authgate: F ({report['score']}/100), gate failed" in md
-    assert f"Gate score **{report['gate_score']}** < threshold **80**" in md
+    assert f"**Blocks the merge:** gate score **{report['gate_score']}** < threshold **80**" in md
     counts = Counter(f["severity"] for f in report["findings"])
     assert doc.tables[0] == [["new", *(str(counts[s]) for s in ("critical", "high", "medium", "low", "info"))]]
     rows = doc.tables[1]
@@ -139,7 +139,8 @@ def test_baselined_summary_has_new_accepted_and_fixed(
     doc = render_html(md)
     _assert_well_formed(md, doc)
     accepted = len(vulnerable_report[1]["findings"]) - 1  # all but the fixed one
-    assert f"Gate score **75** < threshold **80**; **1 new high** finding. 1 new, {accepted} accepted, 1 fixed" in md
+    blocks = "**Blocks the merge:** gate score **75** < threshold **80**; **1 new high** finding."
+    assert f"{blocks} 1 new, {accepted} accepted, 1 fixed" in md
     new_rows, fixed_rows, accepted_rows = doc.tables[1], doc.tables[2], doc.tables[3]
     assert [(r[1], r[2], r[3]) for r in new_rows] == [("bola.read", "GET /users/{user_id}/settings", "alice → bob")]
     assert [(r[1], r[2]) for r in fixed_rows] == [("bola.filter-scoped", "GET /me/posts")]
@@ -181,7 +182,7 @@ def test_hostile_text_stays_inside_its_code_blocks() -> None:
     md = markdown.render(hostile_result())
     doc = Html(cmarkgfm.github_flavored_markdown_to_html(md, options=Options.CMARK_OPT_UNSAFE))
     # Every evidence fold has its request, response, DynamoDB calls, item changes, code and log blocks.
-    assert doc.starts["pre"] == len(HOSTILE) * 6
+    assert doc.starts["pre"] == len(HOSTILE) * 7  # and the curl that replays the request
 
 
 # -- the comment limit -----------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
-"""Snapshots of what a user reads about the vulnerable example: the console, the Markdown comment, SARIF.
+"""Snapshots of what a user reads about the vulnerable example: the console, the full Markdown report,
+the PR comment, SARIF.
 
 The session's one `authgate scan examples/profiles-fastapi --markdown ... --sarif ...` (the
-`vulnerable_scan` fixture) is compared, after normalising, with tests/snapshots/. A change of any
-output is then a reviewed diff of a snapshot, not a surprise in a pull request.
+`vulnerable_scan` fixture), and the PR comment made from its report, are compared, after
+normalising, with tests/snapshots/. A change of any output is then a reviewed diff of a snapshot,
+not a surprise in a pull request.
 
 Normalised, because they differ from run to run or machine to machine: durations (`2.2 s`), the
 authgate and DynamoDB Local versions, the checkout's and the temporary folder's paths, ports,
@@ -24,6 +26,9 @@ from pathlib import Path
 
 import pytest
 
+from gate.report import markdown
+from gate.report.json_report import parse
+from gate.report.location import Links
 from tests.conftest import ROOT, Scan
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"
@@ -58,9 +63,16 @@ def _sarif(scan: Scan) -> str:
     return normalise(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n", scan)
 
 
+def _comment(scan: Scan) -> str:
+    """The PR comment made from the scan's report, its links at a fixed head commit and run."""
+    links = Links.make("https://github.com", "acme/svc", "0123456789abcdef0123456789abcdef01234567", "99")
+    return normalise(markdown.comment(parse(scan.report), links), scan)
+
+
 OUTPUTS = {
     "vulnerable.console.txt": lambda scan: normalise(scan.console, scan),
     "vulnerable.md": lambda scan: normalise(scan.markdown, scan),
+    "vulnerable.comment.md": _comment,
     "vulnerable.sarif.json": _sarif,
 }
 

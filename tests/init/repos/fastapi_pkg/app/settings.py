@@ -1,0 +1,5 @@
+import os
+
+SECRET_KEY = os.environ["INVENTORY_SECRET"]
+ALGORITHM = "HS512"
+ITEMS_TABLE = os.environ["ITEMS_TABLE"]
