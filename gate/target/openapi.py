@@ -262,7 +262,7 @@ async def _search(base_url: str) -> list[tuple[str, Spec | None, str]]:
     out: list[tuple[str, Spec | None, str]] = []
     loop = asyncio.get_running_loop()
     deadline = loop.time() + FETCH_SECONDS
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=verify_for(base_url)) as client:
         for path in DISCOVERY:
             left = deadline - loop.time()
             if left <= 0:
