@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from gate.config import load_config
+from gate.dynamo.tables import tables_from_template
 from gate.init import plan_for, write_config
 from gate.init.writer import flow, scalar
 
@@ -181,8 +182,11 @@ def test_a_table_name_built_from_an_env_var_takes_the_template_parameter_default
     done = write_config(root)
     cfg = load_config(done.path)
     assert cfg.service.env == {"PROJECT_NAME": "my-project"}
-    assert [(t.name, t.key) for t in cfg.dynamodb.tables] == [("my-project-users", {"username": "S"})]
-    assert cfg.dynamodb.template is None  # its !Sub names are what the code already names
+    # the template's `!Sub ${projectName}-users` resolves with the parameter's default: the template is the source
+    assert cfg.dynamodb.tables == [] and cfg.dynamodb.template == "template.yaml"
+    assert [(t.name, t.key) for t in tables_from_template(root / "template.yaml")] == [
+        ("my-project-users", {"username": "S"})
+    ]
     assert cfg.service.command == "flask --app src.app run --host 127.0.0.1 --port {port}"
     assert "BUCKET_NAME" not in done.path.read_text()  # a deploy script's variable is not the service's
 

@@ -118,7 +118,9 @@ def test_vulnerable_summary(vulnerable_report: tuple[int, dict, str]) -> None:
         (f["check"], f"{f['method']} {f['route']}".strip() or "—", who(f)) for f in report["findings"]
     ]
     assert all(r[4] == "CWE-639" and r[5] == "API1:2023" for r in rows if r[1].startswith("bola."))
-    assert doc.starts["details"] == len(report["findings"])  # one evidence fold each; no baseline sections
+    # one evidence fold each, unless GitHub's limit cut some: then the summary says what it left out
+    folds = doc.starts["details"]
+    assert folds == len(report["findings"]) or (0 < folds < len(report["findings"]) and "left out" in doc.all_text)
     assert 'GetItem profiles {"user_id": "bob"} -> 1 item' in doc.all_text
     assert "GET /users/bob/profile" in doc.all_text and "HTTP 200" in doc.all_text
     assert '"change": "deleted"' in doc.all_text  # item changes of bola.write DELETE
