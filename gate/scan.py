@@ -134,6 +134,7 @@ def scan(
     notes: list[str] = []
     ctx: ScanContext | None = None
     entries: list[reach.Reach] = []
+    source_files: list[str] = []
     with run.stack:
         # DynamoDB Local boots while the service starts: the recorder holds the service's calls
         # until the tables are seeded, so the overlap is invisible to the service.
@@ -171,6 +172,7 @@ def scan(
             svc = svc_future.result()
             spec = _operations(cfg, root, svc.instances[0].base_url)
             notes += spec.notes
+            source_files = list(spec.files)
             _check_operation_keys(cfg, spec.operations)
             ops = [op for op in spec.operations if _in_shard(op.id, opts.shard) and op.id not in cfg.checks.skip]
             located = [op for op in spec.operations if _in_shard(op.id, opts.shard)]
@@ -257,6 +259,7 @@ def scan(
         notes=notes + (ctx.notes if ctx else []),
         access_profile=ctx.access_profile if ctx else [],
         coverage=[e.to_dict() for e in entries] if ctx else [],
+        source_files=source_files,
         shard=f"{opts.shard[0]}/{opts.shard[1]}" if opts.shard else None,
         baseline=str(base.path) if base.path else None,
     )

@@ -114,6 +114,7 @@ def build(result: ScanResult) -> dict[str, Any]:
         "fixed": [e.to_dict() for e in result.fixed],
         "access_profile": list(result.access_profile),
         "coverage": list(result.coverage),
+        "source": {"files": list(result.source_files)},
         "rules": [rule_dict(m) for m in sorted(result.rules, key=lambda m: m.id)],
     }
 
@@ -210,6 +211,7 @@ def parse(doc: dict[str, Any]) -> ScanResult:
             notes=list(doc.get("notes", [])),
             access_profile=list(doc.get("access_profile", [])),
             coverage=list(doc.get("coverage", [])),
+            source_files=list((doc.get("source") or {}).get("files", [])),
             shard=doc.get("shard"),
             baseline=doc.get("baseline"),
             rules=[_rule(r) for r in doc.get("rules", [])],

@@ -58,6 +58,7 @@ def merge(parts: list[ScanResult]) -> ScanResult:
         dynamodb_calls=sum(p.dynamodb_calls for p in parts),
         notes=[*list(dict.fromkeys(n for p in parts for n in p.notes)), f"merged shards: {', '.join(shards)}"],
         access_profile=[e for p in parts for e in p.access_profile],
+        source_files=sorted({f for p in parts for f in p.source_files}),
         coverage=sorted((e for p in parts for e in p.coverage), key=lambda e: str(e.get("operation"))),
         baseline=first.baseline,
         rules=[rules[k] for k in sorted(rules)],

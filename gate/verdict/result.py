@@ -45,6 +45,7 @@ class ScanResult:
     access_profile: list[dict[str, Any]] = field(default_factory=list)
     # one entry per operation: did a legitimate request reach it (gate/checks/reach.py)
     coverage: list[dict[str, Any]] = field(default_factory=list)
+    source_files: list[str] = field(default_factory=list)  # the service's files the scan read (its scope)
     shard: str | None = None
     baseline: str | None = None
     config: str = ".authgate.yml"  # the config file, relative to `service`: where unlocated findings point
