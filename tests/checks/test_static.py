@@ -180,6 +180,23 @@ def test_hardcoded_jwt_secrets_found_on_the_literal(tmp_path: Path) -> None:
         assert "super-secret-key" not in str(f) and "inline-secret" not in str(f)
 
 
+def test_keys_handed_to_jwt_libraries_are_found(tmp_path: Path) -> None:
+    """fastapi-users' JWTStrategy and Flask-JWT-Extended sign with a key the service only hands over."""
+    code = """
+    from fastapi_users.authentication import JWTStrategy
+    from flask import Flask
+    from flask_jwt_extended import JWTManager
+    SECRET = "SECRET"  # NOT OK
+    def get_jwt_strategy():
+        return JWTStrategy(secret=SECRET, lifetime_seconds=3600)
+    app = Flask(__name__)
+    app.config["JWT_SECRET_KEY"] = "change-me-please"  # NOT OK
+    jwt = JWTManager(app)
+    """
+    found = assert_exactly_marked(tmp_path, code, "static.hardcoded-jwt-secret")
+    assert all("change-me-please" not in str(f) for f in found)
+
+
 def test_jwt_secret_from_the_environment_is_clean(tmp_path: Path) -> None:
     assert_clean(
         tmp_path,
@@ -298,6 +315,13 @@ def test_non_constant_time_credential_comparisons_found(tmp_path: Path) -> None:
         return token != expected_token  # NOT OK
     def key_ok(request):
         return request.headers.get("X-Api-Key") == API_KEY  # NOT OK
+    def change(password, user):
+        if hash_password(password) != user.password:  # NOT OK
+            return False
+    def signup(password, password_confirmation, form):
+        if password != password_confirmation:  # two values the caller sent: nothing secret is timed
+            return False
+        return form.password == form.confirm_password
     """
     assert_exactly_marked(tmp_path, code, "static.password-compare")
 

@@ -36,6 +36,10 @@ META = STATIC.check(
 )
 
 JWT_CALLS = {"jwt.encode", "jwt.decode", "jose.jwt.encode", "jose.jwt.decode"}
+# libraries that sign with a key they are handed: the class and the argument (fastapi-users, its JWT strategy)
+KEY_TAKERS = {"JWTStrategy": "secret", "JWTAuthentication": "secret"}
+# Flask-JWT-Extended signs with app.config["JWT_SECRET_KEY"] (else SECRET_KEY): the service never calls jwt itself
+FLASK_JWT_KEYS = ("JWT_SECRET_KEY", "SECRET_KEY")
 
 
 def _config_literals(src: SourceFile, key: str) -> list[tuple[str, ast.AST]]:
@@ -62,12 +66,40 @@ def _key_literals(src: SourceFile, key: ast.AST) -> list[tuple[str, ast.AST]]:
     return src.literals(key)
 
 
+def _key_of(src: SourceFile, node: ast.Call) -> ast.AST | None:
+    """The key argument of a call that signs or verifies JWTs, or None when it is not one."""
+    name = src.qualname(node)
+    if name in JWT_CALLS:
+        return node.args[1] if len(node.args) > 1 else kwarg(node, "key")
+    taker = KEY_TAKERS.get(name.rsplit(".", 1)[-1])
+    if taker is not None:
+        return node.args[0] if node.args else kwarg(node, taker)
+    return None
+
+
+def _flask_jwt(src: SourceFile, reported: set[int]) -> Iterator[Hit]:
+    if not any(str(m).startswith("flask_jwt_extended") for m in src.imports.values()):
+        return
+    for key in FLASK_JWT_KEYS:
+        found = [(v, h) for v, h in _config_literals(src, key) if v]
+        for value, holder in found:
+            reported.add(id(holder))
+            yield src.hit(
+                holder,
+                f"Flask-JWT-Extended signs tokens with app.config[{key!r}], the hard-coded key {masked(value)!r}",
+                f"config {key}",
+                secret=value,
+                line=getattr(holder, "lineno", 1),
+            )
+        if found:
+            return
+
+
 def check(src: SourceFile) -> Iterator[Hit]:
     reported: set[int] = set()
+    yield from _flask_jwt(src, reported)
     for node in ast.walk(src.tree):
-        if not (isinstance(node, ast.Call) and src.qualname(node) in JWT_CALLS):
-            continue
-        key = node.args[1] if len(node.args) > 1 else kwarg(node, "key")
+        key = _key_of(src, node) if isinstance(node, ast.Call) else None
         if key is None:
             continue
         for value, holder in _key_literals(src, key):

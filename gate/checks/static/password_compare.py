@@ -4,7 +4,8 @@ What it proves
   A credential (a password or its hash, a token, an API key, a signature or digest) is compared
   with `==` / `!=`. Python's string comparison stops at the first differing byte, so the time it
   takes tells an attacker how much of a guess was right. Comparisons with a literal (`token ==
-  ""`, `scheme != "bearer"`) or with `None` are not reported.
+  ""`, `scheme != "bearer"`) or with `None` are not reported, nor two values the caller sent
+  (`password != password_confirmation`): no secret is timed when neither side is stored.
 
 Example finding
   LOW static.password-compare app.py:52 `if user["password_hash"] != md5(password)`.
@@ -40,6 +41,10 @@ CREDENTIAL = re.compile(
     r"pass(word|wd)|secrets?($|_)|tokens?($|_)|api_?key|(^|_)(pwd?|hash|digest|hexdigest|signature|sig|hmac|otp|pin)$",
     re.I,
 )
+# a side that holds what the service keeps (a stored hash, a key, the expected signature), not what the caller sent
+_STORED = re.compile(
+    r"hash|digest|sig|hmac|token|secret|key|stored|saved|expected|db|user|record|item|account|row", re.I
+)
 _NOT_SECRET_CALLS = {"len", "type", "bool", "isinstance", "int", "count"}  # len(token) == 0 leaks nothing
 
 
@@ -60,6 +65,8 @@ def check(src: SourceFile) -> Iterator[Hit]:
         if isinstance(left, ast.Constant) or isinstance(right, ast.Constant):
             continue
         name = _credential(left) or _credential(right)
+        if name and not any(_STORED.search(n) for side in (left, right) for n in names_in(side)):
+            continue  # both sides are the caller's own input (a password and its confirmation)
         if name and not any(isinstance(x, ast.Call) and call_name(x) in _NOT_SECRET_CALLS for x in (left, right)):
             yield src.hit(
                 node,
