@@ -160,7 +160,7 @@ def _lambda(req: Request, route: Route, auth: Authorizer, invoke: Invoke) -> Ver
         return Verdict(error="forbidden")
     if route.api == "http" and route.payload == "2.0":
         return Verdict(context={"lambda": context, "principalId": got.get("principalId")})
-    return Verdict(context={"principalId": got.get("principalId"), **{k: _claim_text(v) for k, v in context.items()}})
+    return Verdict(context={"principalId": got.get("principalId"), **context})  # REST keeps the values' types
 
 
 def authorize(req: Request, route: Route, keys: Keys | None, invoke: Invoke) -> Verdict:

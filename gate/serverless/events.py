@@ -140,6 +140,8 @@ def v1(req: Request, route: Route, params: dict[str, str], authorizer: dict[str,
         "identity": {
             "accessKey": None,
             "accountId": None,
+            "apiKey": None,
+            "apiKeyId": None,
             "caller": None,
             "cognitoAuthenticationProvider": None,
             "cognitoAuthenticationType": None,
