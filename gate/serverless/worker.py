@@ -3,9 +3,10 @@
 The worker is the service's interpreter (its virtualenv's, else the gate's) started in the sandbox
 with the function's environment; it imports the handler once (init), then answers invocations one
 at a time: a JSON line with the event and context on its stdin, a JSON line with the result on its
-stdout. What the function prints goes to the service's log (stdout is moved to stderr before the
-handler is imported). An invocation past the function's `Timeout` kills the worker ("Task timed
-out"), a crashed or timed-out worker is started again on the next invocation (a fresh init).
+stdout. What the function prints or logs goes to the service's log (stdout is moved to stderr before
+the handler is imported, and the root logger has a handler, as Lambda's runtime installs). An
+invocation past the function's `Timeout` kills the worker ("Task timed out"); a crashed or
+timed-out worker is started again on the next invocation (a fresh init).
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ rd = os.fdopen(os.dup(0), "rb"); wr = os.fdopen(os.dup(1), "wb")
 os.dup2(os.open(os.devnull, os.O_RDONLY), 0); os.dup2(2, 1)
 sys.stdin = open(os.devnull); sys.stdout = os.fdopen(1, "w", buffering=1)
 sys.path.insert(0, os.getcwd())
+import logging
+_h = logging.StreamHandler(sys.stderr)  # as Lambda's runtime: the root logger writes to the function's log
+_h.setFormatter(logging.Formatter("[%(levelname)s]\t%(asctime)s\t%(message)s"))
+logging.getLogger().addHandler(_h)
 def say(obj):
     wr.write(json.dumps(obj).encode() + b"\n"); wr.flush()
 def failure(exc, kind=None):
