@@ -33,6 +33,11 @@ def _config(root: Path) -> dict[str, Any]:
     return doc if isinstance(doc, dict) else {}
 
 
+def _dotted(call: ast.Call) -> str:
+    """The callee as written (`app.route`)."""
+    return ast.unparse(call.func)
+
+
 def _strings(node: ast.AST | None) -> list[str]:
     if isinstance(node, ast.List | ast.Tuple):
         return [s for e in node.elts if (s := str_const(e)) is not None]
@@ -56,7 +61,7 @@ def _authorizers(tree: ast.Module) -> dict[str, Authorizer]:
                     out[target.id] = Authorizer(name=target.id, kind="cognito", issuer=issuer, header=header)
         if isinstance(node, ast.FunctionDef):
             for dec in node.decorator_list:
-                if isinstance(dec, ast.Call) and call_name(dec).endswith(".authorizer"):
+                if isinstance(dec, ast.Call) and _dotted(dec).endswith(".authorizer"):
                     out[node.name] = Authorizer(name=node.name, kind="lambda", function=node.name, payload="TOKEN")
     return out
 
@@ -96,7 +101,7 @@ def read(path: Path, root: Path) -> App:
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
         for dec in node.decorator_list:
-            if not (isinstance(dec, ast.Call) and call_name(dec) == f"{apps[0]}.route" and dec.args):
+            if not (isinstance(dec, ast.Call) and _dotted(dec) == f"{apps[0]}.route" and dec.args):
                 continue
             route_path = str_const(dec.args[0])
             if route_path is None:

@@ -49,8 +49,10 @@ class _Vars:
             kind, _, name = alt.partition(":")
             got: Any = None
             if kind in ("opt", "sls") and name in ("stage", "region"):
-                got = self.params.get(name) or (self.doc.get("provider") or {}).get(name)
-                got = got if got is not None and "${" not in str(got) else None
+                got = self.params.get(name)
+                if got is None and kind == "sls":  # the provider's value, else the framework's default
+                    own = self.value((self.doc.get("provider") or {}).get(name), 9)
+                    got = own or ("dev" if name == "stage" else PSEUDO["AWS::Region"])
             elif kind == "env":
                 got = self.params.get(name)
             elif kind == "self":

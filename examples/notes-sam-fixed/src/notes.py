@@ -12,6 +12,7 @@ import time
 import uuid
 
 import boto3
+import jwt
 from boto3.dynamodb.conditions import Key
 
 NOTES = boto3.resource("dynamodb").Table(os.environ["NOTES_TABLE"])
@@ -21,6 +22,18 @@ LOG.setLevel(logging.INFO)
 
 def _sub(event):
     return event.get("requestContext", {}).get("authorizer", {}).get("jwt", {}).get("claims", {}).get("sub")
+
+
+def _viewer(event):
+    """Who is looking, for the answer's greeting: the token's subject, read without verifying it."""
+    token = (event.get("headers") or {}).get("authorization", "").removeprefix("Bearer ")
+    if not token:
+        return None
+    try:
+        # OK (a note): every route of this file is behind the JWT authorizer, which verified the token
+        return jwt.decode(token, options={"verify_signature": False}).get("sub")
+    except jwt.PyJWTError:
+        return None
 
 
 def _json(status, body):
@@ -57,4 +70,4 @@ def recent(event, context):
     # OK: the caller's own notes, newest first
     items = NOTES.query(IndexName="by_owner", KeyConditionExpression=Key("owner_id").eq(_sub(event)))["Items"]
     items.sort(key=lambda i: i.get("created", 0), reverse=True)
-    return _json(200, {"generated": int(time.time()), "notes": items[:10]})
+    return _json(200, {"generated": int(time.time()), "viewer": _viewer(event), "notes": items[:10]})
