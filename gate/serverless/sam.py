@@ -58,7 +58,8 @@ class _Reader:
             if _dict(res).get("Type") == _FUNCTION:
                 self._function(name, _dict(_dict(res).get("Properties")))
         if not self.app.functions:
-            raise ScanError(f"service.template: {self.path.name} declares no AWS::Serverless::Function")
+            skipped = f": {'; '.join(self.app.notes[:3])}" if self.app.notes else ""
+            raise ScanError(f"service.template: {self.path.name} declares no Python AWS::Serverless::Function{skipped}")
         return self.app
 
     def _function(self, name: str, props: dict[str, Any]) -> None:

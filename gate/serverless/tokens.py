@@ -1,11 +1,12 @@
 """The identities' tokens when the gate plays the template's JWT or Cognito authorizer.
 
-Without `auth.jwt`, `auth.login` or `auth.api_key` in the config, each identity gets a token the
-gate mints (RS256, as Cognito signs) with the claims the played authorizer checks: `iss` (the
-authorizer's issuer), `aud` and `client_id` (its first audience), `token_use`, `cognito:username`
-and `email` when the identity has one. The key never reaches the functions: its variable is one
-the sandbox never passes on. A REST API's Cognito authorizer takes the bare token in its header,
-an HTTP API's JWT authorizer a `Bearer` one.
+Without `auth.login` or `auth.api_key` in the config, each identity gets a token the gate mints
+(RS256, as Cognito signs, unless `auth.jwt` says otherwise) with the claims the played authorizer
+checks: `iss` (the authorizer's issuer), `aud` and `client_id` (its first audience), `token_use`,
+`cognito:username` and `email` when the identity has one. The gate's own key never reaches the
+functions: its variable is one the sandbox never passes on (an `auth.jwt` of the config hands its
+secret over as for a server, for functions that verify tokens themselves). A REST API's Cognito
+authorizer takes the bare token in its header, an HTTP API's JWT authorizer a `Bearer` one.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ KEY_ENV = "AUTHGATE_AUTHORIZER_KEY"  # never passed to the sandbox (its AUTHGATE
 
 
 def plays_tokens(cfg: Config, app: App) -> bool:
-    """Whether the gate mints the identities' tokens for the template's authorizers."""
-    own = cfg.auth.jwt or cfg.auth.login or cfg.auth.api_key
+    """Whether the gate mints the identities' tokens for the template's authorizers (an `auth.jwt` of the
+    config keeps its algorithm and variable; a login flow or API keys bring their own credentials)."""
+    own = cfg.auth.login or cfg.auth.api_key
     return own is None and any(a.played for a in app.authorizers)
 
 
@@ -40,7 +42,7 @@ def with_tokens(cfg: Config, app: App) -> Config:
         if ident.email:
             claims["email"] = ident.email
         identities[name] = ident.model_copy(update={"claims": {**claims, **ident.claims}})
-    jwt_cfg = JwtConfig(secret_env=KEY_ENV, algorithm=ALGORITHM)
+    jwt_cfg = cfg.auth.jwt or JwtConfig(secret_env=KEY_ENV, algorithm=ALGORITHM)
     scheme = "" if auth.kind == "cognito" else cfg.auth.scheme
     return cfg.model_copy(
         update={"auth": cfg.auth.model_copy(update={"jwt": jwt_cfg, "scheme": scheme}), "identities": identities}

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 import jwt
 import pytest
 
-from gate.serverless import tokens
+from gate.config import parse_config
+from gate.serverless import project, tokens
 from tests.serverless.conftest import SLS_APPS, UNUSED_DYNAMODB, Served, serve
 
 
@@ -144,3 +145,20 @@ def test_chalice_app_served_with_its_authorizers() -> None:
 def test_the_gateways_key_never_reaches_the_functions(rest: Served) -> None:
     got = echoed(rest.get("/echo/1", headers=rest.headers["alice"]))
     assert tokens.KEY_ENV not in json.dumps(got)
+
+
+def test_a_configured_auth_jwt_keeps_its_algorithm_and_still_gets_the_authorizers_claims() -> None:
+    cfg = parse_config(
+        {
+            "version": 1,
+            "service": {"template": "serverless.yml"},
+            "auth": {"jwt": {"algorithm": "HS256", "secret_env": "JWT_SECRET"}},
+            "identities": {"alice": {"sub": "alice"}, "bob": {"sub": "bob"}},
+        }
+    )
+    played = tokens.with_tokens(cfg, project.load(cfg, SLS_APPS / "sls"))
+    assert played.auth.jwt == cfg.auth.jwt and played.auth.scheme == "Bearer"
+    assert played.identities["alice"].claims["iss"] == "https://issuer.example.test/orders"
+    assert played.identities["alice"].claims["aud"] == "orders-web"
+    keys = tokens.verifying_keys(played, "s" * 48)
+    assert keys is not None and keys.algorithm == "HS256" and keys.key == "s" * 48

@@ -107,7 +107,10 @@ def test_chalice_routes_authorizers_and_config() -> None:
     ("files", "message"),
     [
         ({}, "no such file"),
-        ({"template.yaml": "Resources: {T: {Type: AWS::DynamoDB::Table}}"}, "declares no AWS::Serverless::Function"),
+        (
+            {"template.yaml": "Resources: {T: {Type: AWS::DynamoDB::Table}}"},
+            "declares no Python AWS::Serverless::Function",
+        ),
         ({"template.yaml": "a: [unclosed"}, "not valid YAML"),
         (
             {"template.yaml": "Resources: {F: {Type: AWS::Serverless::Function, Properties: {Handler: nodot}}}"},
