@@ -6,6 +6,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 _PARAM = re.compile(r"\{([^}/]+?)(\+?)\}")
 
@@ -107,6 +108,7 @@ class App:
     functions: dict[str, Function] = field(default_factory=dict)
     routes: list[Route] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    definitions: list[dict[str, Any]] = field(default_factory=list)  # OpenAPI DefinitionBody of the APIs
 
     def route_for(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for r in sorted(self.routes, key=Route.rank):

@@ -5,20 +5,23 @@ The definition file picks the reader: `serverless.yml`/`.yaml` (Serverless Frame
 template. Operations come from the routes; a route that hands every path to one function (a
 greedy `/{proxy+}`, or `ANY`) is expanded into the routes the function's web framework declares
 (FastAPI in Mangum, Flask in awsgi), found in its code folder. Each operation points at its
-handler: the function's `def` line, or the framework route's.
+handler: the function's `def` line, or the framework route's. An API's OpenAPI `DefinitionBody`
+gives the parameters and body schemas of the operations it describes.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from gate.config import Config, TableConfig
 from gate.dynamo import tables as tables_mod
 from gate.errors import ScanError
 from gate.serverless import chalice, framework, sam
-from gate.serverless.model import App, Function, Route
+from gate.serverless.model import App, Function
+from gate.target import openapi
 from gate.target.openapi import PARAM_RE, Operation, Spec
 from gate.target.pysource import relative
 from gate.target.routes import route_map
@@ -119,12 +122,25 @@ def operations(app: App, root: Path) -> Spec:
             ops.setdefault(op.id, op)
     if not ops:
         raise ScanError(f"service.template: {app.path.name} declares no API route (Api or HttpApi events)")
+    ops = _with_definitions(app, ops, notes)
     return Spec(operations=sorted(ops.values(), key=lambda o: (o.path, o.method)), source=app.path.name, notes=notes)
 
 
-def function_of(app: App, method: str, path: str) -> Route | None:
-    got = app.route_for(method, path)
-    return got[0] if got else None
+def _with_definitions(app: App, ops: dict[str, Operation], notes: list[str]) -> dict[str, Operation]:
+    """Parameters and body schemas from an API's OpenAPI `DefinitionBody`, for the operations it describes."""
+    for doc in app.definitions:
+        try:
+            described = openapi.parse(doc, f"{app.path.name} DefinitionBody").operations
+        except ScanError as exc:
+            notes.append(exc.message)
+            continue
+        for d in described:
+            op = ops.get(d.id)
+            if op is not None:
+                ops[d.id] = replace(
+                    op, query_params=d.query_params, body_fields=d.body_fields, body_types=d.body_types, shape=d.shape
+                )
+    return ops
 
 
 def tables(app: App, cfg: Config) -> list[TableConfig]:

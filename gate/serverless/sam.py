@@ -57,6 +57,10 @@ class _Reader:
         for name, res in self.resources.items():
             if _dict(res).get("Type") == _FUNCTION:
                 self._function(name, _dict(_dict(res).get("Properties")))
+        for res in self.resources.values():
+            body = _dict(_dict(res).get("Properties")).get("DefinitionBody")
+            if _dict(res).get("Type") in _APIS and isinstance(body, dict):
+                self.app.definitions.append(_dict(self.res.resolve(body)))
         if not self.app.functions:
             skipped = f": {'; '.join(self.app.notes[:3])}" if self.app.notes else ""
             raise ScanError(f"service.template: {self.path.name} declares no Python AWS::Serverless::Function{skipped}")

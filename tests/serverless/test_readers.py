@@ -103,6 +103,36 @@ def test_chalice_routes_authorizers_and_config() -> None:
     )
 
 
+def test_an_openapi_definition_body_gives_the_operations_schemas(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("def create(event, context):\n    return {'statusCode': 201}\n")
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n"
+        "  Api:\n"
+        "    Type: AWS::Serverless::Api\n"
+        "    Properties:\n"
+        "      StageName: v1\n"
+        "      DefinitionBody:\n"
+        "        openapi: 3.0.1\n"
+        "        paths:\n"
+        "          /things:\n"
+        "            post:\n"
+        "              parameters: [{name: dry_run, in: query, required: true, schema: {type: boolean}}]\n"
+        "              requestBody:\n"
+        "                content:\n"
+        "                  application/json:\n"
+        "                    schema: {type: object, required: [name], properties: {name: {type: string}}}\n"
+        "  Create:\n"
+        "    Type: AWS::Serverless::Function\n"
+        "    Properties:\n"
+        "      Handler: app.create\n"
+        "      Events: {E: {Type: Api, Properties: {RestApiId: !Ref Api, Path: /things, Method: POST}}}\n"
+    )
+    app = project.load(config("template.yaml"), tmp_path)
+    (op,) = project.operations(app, tmp_path).operations
+    assert op.id == "POST /things" and op.query_params == ("dry_run",) and op.body_fields == ("name",)
+    assert (op.file, op.line) == ("app.py", 1)
+
+
 @pytest.mark.parametrize(
     ("files", "message"),
     [
