@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 
@@ -162,3 +163,15 @@ def test_a_configured_auth_jwt_keeps_its_algorithm_and_still_gets_the_authorizer
     assert played.identities["alice"].claims["aud"] == "orders-web"
     keys = tokens.verifying_keys(played, "s" * 48)
     assert keys is not None and keys.algorithm == "HS256" and keys.key == "s" * 48
+
+
+def test_workers_run_in_the_sandbox_and_are_gone_after_stop() -> None:
+    with serve(SLS_APPS / "sls", "serverless.yml") as s:
+        workers = [w for lane in s.gw.lanes for w in lane.workers.values()]
+        procs = [w.proc for w in workers if w.proc is not None]
+        assert len(procs) == len(workers) == 2  # warm from the start: both functions' handlers imported
+        box_root = str(workers[0].box.root)
+        assert all(str(w.cwd).startswith(box_root) for w in workers)  # the sandbox's copy, not the workspace
+        if os.geteuid() == 0 and workers[0].box.uid is not None:
+            assert all(os.stat(f"/proc/{p.pid}").st_uid == workers[0].box.uid for p in procs if p.poll() is None)
+    assert all(p.poll() is not None for p in procs)
