@@ -48,6 +48,14 @@ class ServiceConfig(Strict):
     )
     ready: str = Field("/openapi.json", description="URL path polled until it answers (any status below 500).")
     startup_timeout: float = Field(30, gt=0, le=600, description="Seconds to wait for `ready`.")
+    template: str | None = Field(
+        None,
+        description="AWS SAM/CloudFormation template (or serverless.yml, .chalice/config.json): the gate serves "
+        "its Lambda functions behind a local API Gateway instead of running a command.",
+    )
+    parameters: dict[str, str] = Field(
+        default_factory=dict, description="Template parameter values (over each parameter's Default)."
+    )
     instances: int = Field(
         1,
         ge=1,
@@ -58,10 +66,16 @@ class ServiceConfig(Strict):
 
     @model_validator(mode="after")
     def _command_or_url(self) -> ServiceConfig:
-        if not self.command and not self.url:
-            raise ValueError("give service.command (the gate starts it) or service.url (already running)")
-        if self.command and self.url:
-            raise ValueError("give service.command or service.url, not both")
+        given = [k for k in ("command", "url", "template") if getattr(self, k)]
+        if not given:
+            raise ValueError(
+                "give service.command (the gate starts it), service.url (already running) "
+                "or service.template (Lambda functions the gate serves)"
+            )
+        if len(given) > 1:
+            raise ValueError(
+                f"give one of service.command, service.url and service.template, not {' and '.join(given)}"
+            )
         if self.command and "{port}" not in self.command:
             raise ValueError("service.command must contain {port}: the gate picks a free port")
         return self

@@ -36,6 +36,8 @@ from gate.dynamo.recorder import Recorder
 from gate.errors import ScanError
 from gate.findings import Finding, Severity
 from gate.report.console import Console
+from gate.serverless import gateway, project, tokens
+from gate.serverless.model import App
 from gate.target import openapi, routes, scope
 from gate.target import service as service_mod
 from gate.target.liveness import Liveness
@@ -85,8 +87,11 @@ def _phase(run: _Run, console: Console, name: str) -> Iterator[dict[str, Any]]:
     console.phase_done(info["name"], time.monotonic() - t0, info["detail"])
 
 
-def _tables(cfg: Config, root: Path) -> list[TableConfig]:
+def _tables(cfg: Config, root: Path, app: App | None = None) -> list[TableConfig]:
     out = list(cfg.dynamodb.tables)
+    if app is not None:  # a serverless service: the template's tables, with service.parameters
+        known = {t.name for t in out}
+        out += [t for t in project.tables(app, cfg) if t.name not in known]
     if cfg.dynamodb.template:
         known = {t.name for t in out}
         out += [t for t in tables.tables_from_template(root / cfg.dynamodb.template) if t.name not in known]
@@ -135,6 +140,8 @@ def scan(
     ctx: ScanContext | None = None
     entries: list[reach.Reach] = []
     source_files: list[str] = []
+    app = project.load(cfg, root) if cfg.service.template else None  # Lambda functions behind API Gateway
+    cfg = tokens.with_tokens(cfg, app) if app is not None else cfg  # the played authorizer's tokens
     with run.stack:
         # DynamoDB Local boots while the service starts: the recorder holds the service's calls
         # until the tables are seeded, so the overlap is invisible to the service.
@@ -147,7 +154,7 @@ def scan(
         run.stack.callback(box.close)
         notes += box.notes
         recorder: Recorder | None = None
-        if cfg.service.command:
+        if cfg.service.command or app is not None:
             recorder = Recorder(ddb.endpoint, lanes=cfg.service.instances, held=True)
             endpoints = recorder.start()
             run.stack.callback(recorder.stop)
@@ -155,12 +162,12 @@ def scan(
             endpoints = [ddb.endpoint]
             notes.append("service.url: the service was started elsewhere, so its DynamoDB calls are not recorded")
         starting, abort = ThreadPoolExecutor(max_workers=1), threading.Event()
-        svc_future = starting.submit(_start_service, cfg, root, endpoints, secret, box, abort)
+        svc_future = starting.submit(_start_service, cfg, root, endpoints, secret, box, abort, app)
         run.stack.callback(_stop_service_future, svc_future, starting, abort)
         with _phase(run, console, "DynamoDB Local") as ph:
             ddb.wait_ready()
             client = dynamodb_client(ddb.endpoint)
-            tabs = _tables(cfg, root)
+            tabs = _tables(cfg, root, app)
             tables.create_tables(client, tabs)
             owned = fixtures.write_fixtures(client, tabs, cfg.fixtures)
             seeded = snapshot.take(client, tabs)
@@ -170,7 +177,7 @@ def scan(
             ph["detail"] = f"{len(tabs)} tables, {len(cfg.fixtures)} items"
         with _phase(run, console, "service started") as ph:
             svc = svc_future.result()
-            spec = _operations(cfg, root, svc.instances[0].base_url)
+            spec = project.operations(app, root) if app else _operations(cfg, root, svc.instances[0].base_url)
             notes += spec.notes
             source_files = list(spec.files)
             _check_operation_keys(cfg, spec.operations)
@@ -183,6 +190,7 @@ def scan(
                 for op in enders
             ]
             label = " ".join(cfg.service.command.split()[:2]) if cfg.service.command else cfg.service.url
+            label = f"{len(app.functions)} functions of {app.path.name}" if app else label
             ph["name"] = f"service started ({(label or '')[:40]})"
             ph["detail"] = f"{len(ops)} operations from {spec.source}"
         with _phase(run, console, "identities") as ph:
@@ -298,8 +306,11 @@ def _same_operation(ctx: ScanContext) -> Any:
 
 
 def _start_service(
-    cfg: Config, root: Path, endpoints: list[str], secret: str, box: Sandbox, abort: threading.Event
+    cfg: Config, root: Path, endpoints: list[str], secret: str, box: Sandbox, abort: threading.Event, app: App | None
 ) -> Any:
+    if app is not None:  # the gate's API Gateway in front of the functions, instead of service.command
+        keys = tokens.verifying_keys(cfg, secret)
+        return gateway.start(cfg, root, app, endpoints, _secret_env(cfg, secret), keys, box, abort)
     return service_mod.start(cfg, root, endpoints, _secret_env(cfg, secret), box, abort)
 
 

@@ -23,7 +23,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "core",
         ("gate", "gate.findings", "gate.errors", "gate.config", "gate.config_doc", "gate.netutil", "gate.proc"),
     ),
-    ("infrastructure", ("gate.dynamo.", "gate.target.", "gate.auth.")),
+    ("infrastructure", ("gate.dynamo.", "gate.target.", "gate.auth.", "gate.serverless.")),
     ("checks", ("gate.checks.",)),
     ("decision", ("gate.verdict.",)),
     ("output", ("gate.report.", "gate.publish.")),

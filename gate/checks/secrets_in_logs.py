@@ -31,7 +31,7 @@ from urllib.parse import quote, quote_plus
 
 from gate.checks.context import ScanContext, Secret
 from gate.checks.engine import ScanWide
-from gate.checks.static import check_sources, secret_logging, sources
+from gate.checks.static import check_sources, lambda_event_logging, secret_logging, sources
 from gate.dynamo.credentials import SERVICE
 from gate.findings import FamilyMeta, Finding, Severity
 from gate.target.openapi import Operation
@@ -156,8 +156,9 @@ def _carrier(ctx: ScanContext, secret: str) -> Exchange | None:
 
 async def _log_statements(ctx: ScanContext) -> list[Finding]:
     """Where the service's source writes credentials to a log: the static secret-logged rule over the source
-    the static family parsed (whether or not that rule is excluded: here it only places the finding)."""
-    found = check_sources(await sources(ctx), (secret_logging,))
+    the static family parsed (whether or not that rule is excluded: here it only places the finding); a Lambda
+    handler logging its whole event (static.lambda-event-logged) writes the Authorization header."""
+    found = check_sources(await sources(ctx), (secret_logging, lambda_event_logging))  # a Lambda's whole event too
     return [f for f in found if f.file and f.line]
 
 

@@ -43,10 +43,12 @@ def create_tables(client: Any, tables: list[TableConfig]) -> None:
             raise ScanError(f"cannot create table {table.name}: {exc}") from None
 
 
-def tables_from_template(path: Path, parameters: dict[str, Any] | None = None) -> list[TableConfig]:
+def tables_from_template(
+    path: Path, parameters: dict[str, Any] | None = None, what: str = "dynamodb.template"
+) -> list[TableConfig]:
     """Tables declared in a CloudFormation or SAM template (AWS::DynamoDB::Table, SimpleTable), names
     resolved (`!Sub ${Project}-users` with the parameter's default or the given value)."""
-    doc = template.load(path, "dynamodb.template")
+    doc = template.load(path, what)
     try:
         return _template_tables(doc, template.Resolver(doc, parameters))
     except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
@@ -55,6 +57,14 @@ def tables_from_template(path: Path, parameters: dict[str, Any] | None = None) -
             f"dynamodb.template: {path.name}: a table resource is malformed ({what}); "
             "expected KeySchema and AttributeDefinitions as CloudFormation documents them"
         ) from None
+
+
+def tables_from_doc(doc: dict[str, Any], parameters: dict[str, Any] | None, what: str) -> list[TableConfig]:
+    """Tables of a template already loaded (a serverless.yml's `resources`), as tables_from_template."""
+    try:
+        return _template_tables(doc, template.Resolver(doc, parameters))
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError) as exc:
+        raise ScanError(f"{what}: a table resource is malformed ({type(exc).__name__})") from None
 
 
 def _template_tables(doc: Any, resolver: template.Resolver) -> list[TableConfig]:

@@ -63,8 +63,11 @@ def _plain(value: Any) -> Any:
 class Resolver:
     """Evaluates intrinsic functions against the template's parameters (overridden by `parameters`)."""
 
-    def __init__(self, doc: dict[str, Any], parameters: dict[str, Any] | None = None) -> None:
+    def __init__(self, doc: dict[str, Any], parameters: dict[str, Any] | None = None, stand_ins: bool = False) -> None:
         self.doc = doc
+        # stand_ins: a Ref to any other resource gives a stable stand-in for its physical id (a user pool's
+        # `us-east-1_UserPool`), where the caller only needs the same value everywhere (a JWT issuer)
+        self.stand_ins = stand_ins
         params = doc.get("Parameters") if isinstance(doc.get("Parameters"), dict) else {}
         self.values: dict[str, Any] = {
             k: (v or {}).get("Default") for k, v in params.items() if isinstance(v, dict)
@@ -122,6 +125,8 @@ class Resolver:
             props = res.get("Properties") or {}
             if str(res.get("Type")) in ("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"):
                 return self.resolve(props.get("TableName")) if props.get("TableName") is not None else name
+            if self.stand_ins:
+                return f"{PSEUDO['AWS::Region']}_{name}" if res.get("Type") == "AWS::Cognito::UserPool" else name
         return None
 
     def _sub(self, text: Any, extra: dict[str, Any]) -> str | None:

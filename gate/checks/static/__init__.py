@@ -3,7 +3,9 @@
 What it proves
   Each check module in this package (`tls_verify`, `plain_http`, `aws_keys`, `jwt_secret`,
   `jwt_unverified`, `jwt_algorithms`, `password_hash`, `password_compare`, `unscoped_scan`,
-  `update_expression`, `error_leak`, `secret_logging`) matches one flaw pattern; its docstring
+  `update_expression`, `error_leak`, `secret_logging`, `lambda_event_logging`, and the serverless
+  template's `template_secret_parameter`, `template_wildcard_policy`, `template_open_write`)
+  matches one flaw pattern; its docstring
   says what and why. Every finding names the file (relative to the scanned target) and line and
   carries the code excerpt as evidence (`evidence.code = {file, line, excerpt}`), with hard-coded
   secrets masked. Findings inside a routed handler also name its operation.
@@ -43,10 +45,15 @@ from gate.checks.static import (
     jwt_algorithms,
     jwt_secret,
     jwt_unverified,
+    lambda_event_logging,
     password_compare,
     password_hash,
     plain_http,
     secret_logging,
+    template_open_write,
+    template_secret_parameter,
+    template_wildcard_policy,
+    templates,
     tls_verify,
     unscoped_scan,
     update_expression,
@@ -75,7 +82,14 @@ RULES: tuple[ModuleType, ...] = (
     update_expression,
     error_leak,
     secret_logging,
+    lambda_event_logging,
+    # the serverless template's checks (service.template): `check_template`, gate/checks/static/templates.py
+    template_secret_parameter,
+    template_wildcard_policy,
+    template_open_write,
 )
+# findings of these checks on a route the config declares public are intended
+_PUBLIC_OK = (unscoped_scan.META.id, template_open_write.META.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,9 +164,15 @@ def scan_dir(
 async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
     parsed = await sources(ctx)
     ctx.notes.extend(parsed.notes)
-    for f in await asyncio.to_thread(check_sources, parsed, RULES, ctx.excluded):
+    found = await asyncio.to_thread(check_sources, parsed, RULES, ctx.excluded)
+    found += await asyncio.to_thread(templates.findings, ctx, RULES)
+    authorized = await asyncio.to_thread(templates.authorized_files, ctx)
+    for f in found:
         # a Scan in a handler the config declares public (a catalogue everyone may read) is intended
-        if f.check == unscoped_scan.META.id and f.route and is_public(ctx, Operation(method=f.method, path=f.route)):
+        if f.check in _PUBLIC_OK and f.route and is_public(ctx, Operation(method=f.method, path=f.route)):
+            continue
+        if f.check == jwt_unverified.META.id and f.file in authorized:  # API Gateway verified the token first
+            ctx.notes.append(f"static: {f.file}:{f.line}: {f.message} (a note: every route of it has an authorizer)")
             continue
         yield f
 
