@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from gate.action import main
+from gate.entry import action
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(action())

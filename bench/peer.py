@@ -26,7 +26,7 @@ import jwt
 from gate.config import load_config
 from gate.dynamo import fixtures, local, tables
 from gate.dynamo.client import dynamodb_client
-from gate.netutil import free_port
+from gate.ports import free_port
 
 SCHEMATHESIS = "schemathesis==4.32.5"  # with hypothesis 6.170.17 (what it resolves to today)
 VENV = Path.home() / ".cache" / "authgate-bench" / "schemathesis-venv"

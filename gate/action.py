@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from gate.entry import SECRET_ENV
 from gate.errors import Interrupted, handle_signals, internal_error
 from gate.findings import Severity
 from gate.publish import github
@@ -58,15 +59,6 @@ PULL_REQUEST_TARGET = (
     "This workflow runs on pull_request_target: if it checked out the pull request's code, authgate "
     "runs that code with this repository's write token and secrets within reach. Run authgate on "
     "pull_request (README, section Why pull_request)."
-)
-# Never inherited by a child process: the token and the runner's own credentials.
-SECRET_ENV = (
-    "INPUT_GITHUB-TOKEN",
-    "INPUT_GITHUB_TOKEN",
-    "GITHUB_TOKEN",
-    "ACTIONS_RUNTIME_TOKEN",
-    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-    "ACTIONS_ID_TOKEN_REQUEST_URL",
 )
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import codecs
 import functools
-import socket
 import ssl
 from dataclasses import dataclass
 
@@ -28,13 +27,6 @@ def verify_for(*urls: str) -> ssl.SSLContext | bool:
     costs up to a second of CPU per client while the JVM boots on the same cores (issue 17); https keeps
     the default verification (a `service.url` elsewhere)."""
     return _no_certificates() if all(u.startswith("http://") for u in urls) else True
-
-
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Overdue(httpx.TimeoutException):

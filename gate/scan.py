@@ -30,7 +30,7 @@ from gate.checks import access_profile, coverage, reach
 from gate.checks.context import ScanContext
 from gate.checks.errors import crash_findings
 from gate.config import Config, TableConfig
-from gate.dynamo import fixtures, local, snapshot, tables
+from gate.dynamo import fixtures, jvm, local, snapshot, tables
 from gate.dynamo.client import dynamodb_client
 from gate.dynamo.recorder import Recorder
 from gate.errors import ScanError
@@ -145,7 +145,11 @@ def scan(
     with run.stack:
         # DynamoDB Local boots while the service starts: the recorder holds the service's calls
         # until the tables are seeded, so the overlap is invisible to the service.
-        ddb = local.connect(cfg.dynamodb.endpoint) if cfg.dynamodb.endpoint else local.launch()
+        if cfg.dynamodb.endpoint:
+            jvm.discard()  # the one `authgate scan` may have prestarted: this scan uses another database
+            ddb = local.connect(cfg.dynamodb.endpoint)
+        else:
+            ddb = local.launch()
         run.stack.callback(ddb.stop)
         _preload()
         box = Sandbox.create(

@@ -21,13 +21,13 @@ GATE = Path(__file__).resolve().parent.parent / "gate"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "core",
-        ("gate", "gate.findings", "gate.errors", "gate.config", "gate.config_doc", "gate.netutil", "gate.proc"),
+        ("gate", "gate.findings", "gate.errors", "gate.config", "gate.config_doc", "gate.netutil", "gate.ports", "gate.proc"),
     ),
     ("infrastructure", ("gate.dynamo.", "gate.target.", "gate.auth.", "gate.serverless.")),
     ("checks", ("gate.checks.",)),
     ("decision", ("gate.verdict.",)),
     ("output", ("gate.report.", "gate.publish.")),
-    ("entry points", ("gate.scan", "gate.runner", "gate.cli", "gate.action", "gate.init.")),
+    ("entry points", ("gate.scan", "gate.runner", "gate.cli", "gate.entry", "gate.action", "gate.init.")),
 )
 RANK = {name: rank for rank, (name, _) in enumerate(LAYERS)}
 

@@ -51,6 +51,7 @@ _WORKLOAD = [  # the calls a scan makes, so that their classes are in the archiv
 
 def launch_args(home: Path) -> list[str]:
     """The JVM arguments that start DynamoDB Local from `home`: with the archive when it was built."""
+    home = home.resolve()  # the class path exactly as the archive recorded it (see `build`)
     lib = f"-Djava.library.path={home / 'DynamoDBLocal_lib'}"
     if (home / JAR).is_file() and (home / ARCHIVE).is_file():
         return [lib, *JVM_FLAGS, f"-XX:SharedArchiveFile={home / ARCHIVE}", "-Xlog:cds=off", "-jar", str(home / JAR)]
@@ -107,7 +108,13 @@ def _call(port: int, target: str, body: dict[str, object]) -> None:
 
 
 def build(home: Path, java: str = "java", seconds: float = 90.0) -> Path:
-    """Run DynamoDB Local once through the workload and let the JVM write the archive as it exits."""
+    """Run DynamoDB Local once through the workload and let the JVM write the archive as it exits.
+
+    The archive records the class path as this JVM was given it, and a later JVM maps the archive only
+    when its class path matches, checked from its own working directory. So `home` is made absolute
+    and resolved here and in `launch_args`: an archive built from a relative `home` was silently ignored
+    by every scan (their JVMs run in a temporary directory), which lost the whole speed-up."""
+    home = home.resolve()
     write_jar(home)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

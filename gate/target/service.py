@@ -23,7 +23,8 @@ import httpx
 
 from gate.config import Config
 from gate.errors import ScanError
-from gate.netutil import free_port, verify_for
+from gate.netutil import verify_for
+from gate.ports import free_port
 from gate.proc import NotFound, Timeout, run_bounded, stop_group
 from gate.target.sandbox import Sandbox
 
@@ -78,7 +79,9 @@ class Service:
     def stop(self) -> None:
         for inst in self.instances:
             if inst.proc is not None:
-                stop_group(inst.proc, grace=1.0)  # a service that ignores SIGTERM: the scan still ends in 2 s
+                # SIGKILL at once: the checks have read its logs already, and nothing it could still do on a
+                # graceful exit counts (waiting for uvicorn's took 0.3 s of every scan, issue 17)
+                stop_group(inst.proc, grace=0.0)
                 inst.proc = None
         if self.tmpdir is not None:
             shutil.rmtree(self.tmpdir, ignore_errors=True)

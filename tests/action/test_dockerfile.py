@@ -166,4 +166,5 @@ def test_entrypoint_is_thin(tmp_path: Path) -> None:
         for line in (ROOT / "entrypoint.py").read_text().splitlines()
         if line.strip() and not line.startswith(("#", '"""', "from __future__"))
     ]
-    assert code == ["import sys", "from gate.action import main", 'if __name__ == "__main__":', "    sys.exit(main())"]
+    thin = ["import sys", "from gate.entry import action", 'if __name__ == "__main__":', "    sys.exit(action())"]
+    assert code == thin

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
-from gate.dynamo import cds, local
+import pytest
+
+from gate.dynamo import cds, jvm, local
 from gate.dynamo.client import dynamodb_client
 
 SHIPPED = (
@@ -36,7 +39,7 @@ def test_the_launch_uses_the_archive_only_when_both_files_are_there(tmp_path: Pa
 
 def test_the_installed_archive_starts_a_database_that_works() -> None:
     """make test installs it (scripts/install-dynamodb-local): the server it starts answers like the other."""
-    home = local.install_dir()
+    home = jvm.install_dir()
     assert (home / cds.ARCHIVE).is_file(), "scripts/install-dynamodb-local built no class-data archive"
     with local.start() as ddb:
         client = dynamodb_client(ddb.endpoint)
@@ -48,3 +51,34 @@ def test_the_installed_archive_starts_a_database_that_works() -> None:
         )
         client.put_item(TableName="cds_check", Item={"k": {"S": "a"}})
         assert client.get_item(TableName="cds_check", Key={"k": {"S": "a"}})["Item"] == {"k": {"S": "a"}}
+
+
+def test_the_installed_archive_maps_from_any_working_directory(tmp_path: Path) -> None:
+    """A scan's JVM runs in a temporary directory: with `-Xshare:on` a JVM that cannot map the archive
+    (a class path recorded relative to where it was built) refuses to start instead of ignoring it."""
+    home = jvm.install_dir()
+    args = cds.launch_args(home)
+    assert any(a.startswith("-XX:SharedArchiveFile=") for a in args)
+    done = subprocess.run(
+        ["java", "-Xshare:on", *args, "-help"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stdout[-800:] + done.stderr[-800:]
+
+
+def test_an_archive_built_from_a_relative_install_path_still_records_absolute_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    seen: list[Path] = []
+    monkeypatch.setattr(cds, "write_jar", lambda home: seen.append(home) or home / cds.JAR)
+    monkeypatch.setattr(cds.subprocess, "Popen", _refuse)
+    with pytest.raises(RuntimeError, match="refused"):
+        cds.build(Path("install"))
+    assert seen == [tmp_path.resolve() / "install"]
+    lib = tmp_path.resolve() / "install" / "DynamoDBLocal_lib"
+    assert cds.launch_args(Path("install"))[0] == f"-Djava.library.path={lib}"
+
+
+def _refuse(argv: list[str], **kwargs: object) -> None:
+    assert all(not a.startswith(("install", "./")) for a in argv), argv
+    raise RuntimeError("refused")
