@@ -38,7 +38,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-from gate.auth.users import Account, hash_passwords
+from gate.auth.users import Account, changed_password, hash_passwords
 from gate.checks._auth import (
     Target,
     account_identity,
@@ -249,7 +249,7 @@ async def run(ctx: ScanContext) -> AsyncIterator[Finding]:
     if ph is not None and ctx.enabled(AFTER_PASSWORD.id) and ctx.secret:
         new_hash = (
             await asyncio.to_thread(
-                hash_passwords, ctx.cfg, ctx.sandbox, ctx.root, [control.password + "-changed"], ctx.secret
+                hash_passwords, ctx.cfg, ctx.sandbox, ctx.root, [changed_password(control)], ctx.secret
             )
         )[0]
         ctx.extra_redactions.append(new_hash)  # the item change shows the attribute changed, never the hash

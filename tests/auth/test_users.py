@@ -74,6 +74,20 @@ def test_the_services_own_hashing_runs_in_a_subprocess(tmp_path: Path) -> None:
     assert "hashing" not in __import__("sys").modules  # never imported into the gate
 
 
+def test_a_password_hashed_once_is_never_hashed_again_in_the_same_scan(tmp_path: Path) -> None:
+    """`seed` hashes account-state's changed password with the others: asking for it later starts no process."""
+    (tmp_path / "hashing.py").write_text("import os\ndef h(pw):\n    return f'H:{pw}:{os.getpid()}'\n")
+    cfg = parse_config({**BASE, "auth": {"users": {"table": "people"}, "password_hash": {"callable": "hashing:h"}}})
+    changed = users.changed_password(users.accounts(cfg, "once")["control"])
+    with sandbox(tmp_path) as box:
+        first = users.hash_passwords(cfg, box, tmp_path, ["a", changed], "once")
+        pids = {h.rsplit(":", 1)[1] for h in first}
+        assert len(pids) == 1 and first[1].startswith(f"H:{changed}:")  # one process for both
+        assert users.hash_passwords(cfg, box, tmp_path, [changed, "a"], "once") == first[::-1]  # no new process
+        other = users.hash_passwords(cfg, box, tmp_path, ["a"], "another scan")
+        assert other[0].rsplit(":", 1)[1] not in pids
+
+
 def test_hashing_failures_are_scan_errors(tmp_path: Path) -> None:
     root = _hasher(tmp_path)
     cfg = parse_config({**BASE, "auth": {"users": {"table": "people"}, "password_hash": {"callable": "hashing:nope"}}})
