@@ -21,7 +21,16 @@ GATE = Path(__file__).resolve().parent.parent / "gate"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "core",
-        ("gate", "gate.findings", "gate.errors", "gate.config", "gate.config_doc", "gate.netutil", "gate.ports", "gate.proc"),
+        (
+            "gate",
+            "gate.findings",
+            "gate.errors",
+            "gate.config",
+            "gate.config_doc",
+            "gate.netutil",
+            "gate.ports",
+            "gate.proc",
+        ),
     ),
     ("infrastructure", ("gate.dynamo.", "gate.target.", "gate.auth.", "gate.serverless.")),
     ("checks", ("gate.checks.",)),
