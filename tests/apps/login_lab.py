@@ -9,6 +9,7 @@ GET  /whoami        who the bearer token or the session cookie says you are
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, HTTPException, Request
@@ -28,6 +29,27 @@ def _check(body: dict) -> str:
 @app.post("/login")
 def login(body: dict):
     return {"data": {"session": {"token": _check(body)}}, "ok": True}
+
+
+_waiting: list[asyncio.Event] = []
+
+
+@app.post("/login-together")
+async def login_together(body: dict):
+    """Answers only when both identities' logins are in flight at once (a slow hash checked side by side)."""
+    token = _check(body)
+    mine = asyncio.Event()
+    _waiting.append(mine)
+    if len(_waiting) >= len(USERS):
+        for ev in _waiting:
+            ev.set()
+        _waiting.clear()
+    try:
+        await asyncio.wait_for(mine.wait(), timeout=3)
+    except TimeoutError:
+        _waiting.remove(mine)
+        raise HTTPException(409, "logged in alone: the other login never came while this one waited") from None
+    return {"data": {"session": {"token": token}}}
 
 
 @app.post("/login-cookie")

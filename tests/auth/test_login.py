@@ -67,6 +67,15 @@ def test_token_from_a_dotted_json_path(lab: str) -> None:
     assert idents["bob"].headers == {"Authorization": "Bearer tok-bob-0123456789"}
 
 
+def test_identities_log_in_side_by_side(lab: str) -> None:
+    """A bcrypt login costs the service a quarter second: every identity's is in flight at once (issue 17)."""
+    idents = _login(_cfg({"path": "/login-together", "token": "data.session.token"}), lab)
+    assert {i.name: i.token for i in idents.values()} == {
+        "alice": "tok-alice-0123456789",
+        "bob": "tok-bob-0123456789",
+    }
+
+
 def test_token_from_a_cookie(lab: str) -> None:
     idents = _login(_cfg({"path": "/login-cookie", "cookie": "session"}), lab)
     assert idents["alice"].cookies == {"session": "tok-alice-0123456789"}
