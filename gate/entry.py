@@ -23,12 +23,20 @@ SECRET_ENV = (
     "ACTIONS_ID_TOKEN_REQUEST_URL",
 )
 
+# The modules of the other commands (`authgate init`, `authgate comment`) and of the Action: a scan never needs
+# them, so gate.scan does not preload them (PyGithub alone is 9 MiB of the gate's memory, issue 17), and
+# `authgate scan` makes them unimportable: once the service has run, a late import would read files it may
+# have rewritten (where it runs as the gate's own user); it fails instead.
+NOT_IN_A_SCAN = ("gate.publish", "gate.init", "gate.action")
+
 
 def cli() -> int:
-    """`authgate ...`: a scan prestarts the JVM."""
+    """`authgate ...`: a scan prestarts the JVM and shuts out the other commands' modules."""
     argv = sys.argv[1:]
     if argv[:1] == ["scan"] and not {"-h", "--help"} & set(argv):
         jvm.prestart()
+        for name in NOT_IN_A_SCAN:
+            sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # `import` raises ModuleNotFoundError
     from gate.cli import main
 
     return main(argv)

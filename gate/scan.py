@@ -33,6 +33,7 @@ from gate.config import Config, TableConfig
 from gate.dynamo import fixtures, jvm, local, snapshot, tables
 from gate.dynamo.client import dynamodb_client
 from gate.dynamo.recorder import Recorder
+from gate.entry import NOT_IN_A_SCAN
 from gate.errors import ScanError
 from gate.findings import Finding, Severity
 from gate.report.console import Console
@@ -294,10 +295,19 @@ def _without_session_enders(cfg: Config, ops: list[openapi.Operation]) -> tuple[
 
 
 def _preload() -> None:
-    """Import every module of the gate before any code of the service runs: a module imported later could
-    be one the service rewrote on disk (where it runs as the gate's own user)."""
-    for mod in pkgutil.walk_packages(gate.__path__, "gate."):
-        importlib.import_module(mod.name)
+    """Import every module of the gate a scan can use before any code of the service runs: a module imported
+    later could be one the service rewrote on disk (where it runs as the gate's own user). The modules of the
+    other commands (gate.entry.NOT_IN_A_SCAN) are left out, and `authgate scan` makes them unimportable."""
+    _import_all(gate.__path__, "gate.")
+
+
+def _import_all(path: Any, prefix: str) -> None:
+    for info in pkgutil.iter_modules(path, prefix):
+        if info.name in NOT_IN_A_SCAN:
+            continue
+        mod = importlib.import_module(info.name)
+        if info.ispkg:
+            _import_all(mod.__path__, info.name + ".")
 
 
 def _same_operation(ctx: ScanContext) -> Any:

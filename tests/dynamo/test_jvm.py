@@ -83,8 +83,47 @@ def test_only_a_scan_prestarts_the_jvm(argv: list[str], prestarts: bool, monkeyp
     monkeypatch.setattr(jvm, "prestart", lambda: calls.append(True))
     monkeypatch.setattr("gate.cli.main", lambda args: 0)
     monkeypatch.setattr(sys, "argv", ["authgate", *argv])
-    assert entry.cli() == 0
+    absent = [name for name in entry.NOT_IN_A_SCAN if name not in sys.modules]
+    try:
+        assert entry.cli() == 0
+    finally:
+        for name in absent:  # the shut-out modules stay importable for the rest of the test session
+            sys.modules.pop(name, None)
     assert calls == ([True] if prestarts else [])
+
+
+def test_a_scan_never_loads_the_other_commands_modules_and_cannot_later() -> None:
+    """PyGithub and `authgate init` stay out of a scan (memory), and once the service could have rewritten
+    their files, importing them fails instead of reading them."""
+    code = (
+        "import sys\n"
+        "import gate.cli\n"
+        "def main(argv):\n"
+        "    import gate.scan\n"
+        "    gate.scan._preload()\n"
+        "    out = ('github', 'gate.publish', 'gate.init', 'gate.action')\n"
+        "    print(sorted(m for m, v in sys.modules.items() if m.startswith(out) and v is not None))\n"
+        "    for name in ('gate.init', 'gate.publish.github', 'gate.action'):\n"
+        "        try:\n"
+        "            __import__(name)\n"
+        "        except ImportError:\n"
+        "            print('refused', name)\n"
+        "    return 0\n"
+        "gate.cli.main = main\n"
+        "sys.argv = ['authgate', 'scan', 'nowhere']\n"
+        "from gate.dynamo import jvm\n"
+        "jvm.prestart = lambda: None\n"
+        "from gate import entry\n"
+        "sys.exit(entry.cli())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[:4] == [
+        "[]",
+        "refused gate.init",
+        "refused gate.publish.github",
+        "refused gate.action",
+    ], done.stdout
 
 
 def test_the_action_prestarts_only_in_the_copy_without_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
