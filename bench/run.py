@@ -6,7 +6,8 @@ every 20 ms, then:
 - the scale: services made by bench/gen.py with 2, 10 and 20 resources (10, 50 and 100 operations,
   shared key names), scanned in turn, with the cost per operation and whether every planted BOLA
   was found (and none on a correct resource);
-- the fixed example with bcrypt cost 12 (bench/slow_hash.py): the identities phase against the same hashes made serially;
+- the fixed example with bcrypt cost 12 (bench/slow_hash.py): the identities phase against the
+  same hashes made serially;
 - the service's own rate on a GetItem route (one request in flight, a bounded loop), beside the
   requests/s the checks phase reached;
 - Schemathesis (bench/peer.py) against the same running example;
