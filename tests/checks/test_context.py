@@ -134,3 +134,48 @@ def test_a_block_reads_only_the_tables_that_may_have_been_written(
     assert [(c["table"], c["after"]) for c in gate] == [("mutation_notes", {"text": "gate"})]
     monkeypatch.undo()
     assert snapshot.take(ctx.ddb, cfg.dynamodb.tables) == ctx.seeded
+
+
+def test_a_write_dynamodb_refused_needs_no_snapshot(dynamo: local.DynamoLocal, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 4xx wrote nothing (a conditional put that failed, a malformed statement): its block reads no table;
+    a write that succeeded after it in the same block is still read and restored."""
+    cfg = parse_config(CFG)
+    rec = Recorder(dynamo.endpoint)
+    (via_recorder,) = rec.start()
+    ctx = _context(dynamo, cfg, rec)
+    read: list[list[str]] = []
+    take = snapshot.take
+    monkeypatch.setattr(snapshot, "take", lambda c, ts: read.append([t.name for t in ts]) or take(c, ts))
+    service = dynamodb_client(via_recorder)
+
+    def refused() -> None:
+        with pytest.raises(service.exceptions.ConditionalCheckFailedException):
+            service.put_item(
+                TableName="mutation_accounts",
+                Item={"account_id": {"S": "alice"}, "name": {"S": "taken"}},
+                ConditionExpression="attribute_not_exists(account_id)",
+            )
+        with pytest.raises(service.exceptions.ClientError):
+            service.execute_statement(Statement="UPDATE mutation_accounts SET WHERE")  # not a statement: 400
+
+    async def go() -> tuple[list, list]:
+        try:
+            async with ctx.mutation():
+                pass  # the first block reads every table: it knows nothing yet
+            async with ctx.mutation() as (_, nothing):
+                await asyncio.to_thread(refused)
+            async with ctx.mutation() as (_, something):
+                await asyncio.to_thread(refused)
+                await asyncio.to_thread(_stamp, via_recorder, "bob")
+            return nothing, something
+        finally:
+            await ctx.prober.aclose()
+
+    try:
+        nothing, something = asyncio.run(go())
+    finally:
+        rec.stop()
+    assert nothing == [] and [(c["key"], c["change"]) for c in something] == [({"account_id": "bob"}, "changed")]
+    assert read == [["mutation_accounts"], ["mutation_accounts"]]  # the first block's start, the stamp's block
+    monkeypatch.undo()
+    assert snapshot.take(ctx.ddb, cfg.dynamodb.tables) == ctx.seeded
