@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -375,9 +376,11 @@ class ScanContext:
         return owners
 
 
-def _words(text: str) -> set[str]:
-    """Lower-case words of a path or a table name, a trailing plural `s` dropped (`/notes` names `app-note`)."""
-    return {w.removesuffix("s") for w in re.split(r"[^a-z0-9]+", text.lower()) if w}
+@functools.lru_cache(maxsize=1024)
+def _words(text: str) -> frozenset[str]:
+    """Lower-case words of a path or a table name, a trailing plural `s` dropped (`/notes` names `app-note`).
+    Asked for every fixture on every probe's path: kept (issue 17)."""
+    return frozenset(w.removesuffix("s") for w in re.split(r"[^a-z0-9]+", text.lower()) if w)
 
 
 def _redacted_call(call: DynamoCall, secrets: list[str]) -> dict[str, Any]:
