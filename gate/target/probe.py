@@ -23,6 +23,7 @@ from gate.dynamo.calls import DynamoCall
 from gate.dynamo.recorder import Recorder
 from gate.errors import ScanError
 from gate.netutil import decode, read_capped, verify_for
+from gate.target.transport import H11Transport
 
 EXCERPT = 600
 MAX_REQUESTS = 20_000  # hard bound on one scan's probes
@@ -118,11 +119,13 @@ class Prober:
         for i in range(len(base_urls)):
             self._lanes.put_nowait(i)
         self._exclusive = asyncio.Lock()
+        plain = all(u.startswith("http://") for u in base_urls)  # a service.url over https keeps httpx's own
         self._client = httpx.AsyncClient(
             timeout=timeout,
             follow_redirects=False,
             limits=httpx.Limits(max_connections=len(base_urls) * 2),
             verify=verify_for(*base_urls),
+            transport=H11Transport() if plain else None,
         )
         self.sent = 0
         self.exchanges: list[Exchange] = []
