@@ -47,6 +47,19 @@ def _context(dynamo: local.DynamoLocal, cfg: Config, rec: Recorder) -> ScanConte
     )  # fmt: skip
 
 
+def _watched_context(
+    dynamo: local.DynamoLocal, cfg: Config, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Recorder, str, ScanContext, list[list[str]]]:
+    """A context behind a running recorder; `read` lists the tables of every snapshot taken."""
+    rec = Recorder(dynamo.endpoint)
+    (via_recorder,) = rec.start()
+    ctx = _context(dynamo, cfg, rec)
+    read: list[list[str]] = []
+    take = snapshot.take
+    monkeypatch.setattr(snapshot, "take", lambda c, ts: read.append([t.name for t in ts]) or take(c, ts))
+    return rec, via_recorder, ctx, read
+
+
 def test_a_block_diffs_only_what_happened_inside_it(dynamo: local.DynamoLocal) -> None:
     cfg = parse_config(CFG)
     rec = Recorder(dynamo.endpoint)
@@ -89,12 +102,7 @@ def test_a_block_reads_only_the_tables_that_may_have_been_written(
             "fixtures": [*CFG["fixtures"], {"table": "mutation_notes", "item": {"note_id": "n1", "text": "seed"}}],
         }
     )
-    rec = Recorder(dynamo.endpoint)
-    (via_recorder,) = rec.start()
-    ctx = _context(dynamo, cfg, rec)
-    read: list[list[str]] = []
-    take = snapshot.take
-    monkeypatch.setattr(snapshot, "take", lambda c, ts: read.append([t.name for t in ts]) or take(c, ts))
+    rec, via_recorder, ctx, read = _watched_context(dynamo, cfg, monkeypatch)
     partiql = "UPDATE mutation_notes SET text = 'partiql' WHERE note_id = 'n1'"
     note = {
         "Key": {"note_id": {"S": "n1"}},
@@ -140,12 +148,7 @@ def test_a_write_dynamodb_refused_needs_no_snapshot(dynamo: local.DynamoLocal, m
     """A 4xx wrote nothing (a conditional put that failed, a malformed statement): its block reads no table;
     a write that succeeded after it in the same block is still read and restored."""
     cfg = parse_config(CFG)
-    rec = Recorder(dynamo.endpoint)
-    (via_recorder,) = rec.start()
-    ctx = _context(dynamo, cfg, rec)
-    read: list[list[str]] = []
-    take = snapshot.take
-    monkeypatch.setattr(snapshot, "take", lambda c, ts: read.append([t.name for t in ts]) or take(c, ts))
+    rec, via_recorder, ctx, read = _watched_context(dynamo, cfg, monkeypatch)
     service = dynamodb_client(via_recorder)
 
     def refused() -> None:
