@@ -70,18 +70,27 @@ class Sandbox:
         notes = harden_gate()
         base = Path(tempfile.mkdtemp(prefix="authgate-sbx-"))
         uid = gid = None
-        closed = _unreachable_by_others([Path(sys.executable).resolve(), Path(sys.prefix)])
+        # every folder on the way to the interpreter or to the virtualenv that other users cannot pass: one
+        # is opened in a mount namespace; a second (a pyenv under /root 0700 and a checkout in a 0700 temporary
+        # folder) is not handled, and the service runs as the gate's own user instead of failing to start
+        shut = [c for p in (Path(sys.executable).resolve(), Path(sys.prefix)) if (c := _unreachable_by_others([p]))]
+        closed = shut[0] if shut else None
+        many = len({folder for folder, _ in shut}) > 1
         reopen: tuple[str, str] | None = None
         if os.geteuid() != 0:
             notes.append(
                 "the service runs as the gate's own user (the gate is not root, so it cannot give the service "
                 "a user of its own): it can write what this user can write"
             )
-        elif closed is not None and (reopen := _reopening(closed)) is None:
+        elif closed is not None and (many or (reopen := _reopening(closed)) is None):
+            why = (
+                f"{' and '.join(sorted({f for f, _ in shut}))} are closed to other users"
+                if many
+                else f"{closed[0]} is closed to other users, and no mount namespace is possible here"
+            )
             notes.append(
-                f"the service runs as the gate's own user: another user cannot reach the interpreter ({closed[0]} "
-                "is closed to other users, and no mount namespace is possible here), so it can write what this "
-                "user can write"
+                f"the service runs as the gate's own user: another user cannot reach the interpreter ({why}), "
+                "so it can write what this user can write"
             )
         else:
             uid = gid = _free_uid()

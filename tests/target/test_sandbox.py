@@ -208,3 +208,30 @@ def test_a_pythonpath_folder_below_a_closed_home_is_readable_and_nothing_beside_
     finally:
         box.close()
     assert proc.stdout.split() == ["imported", "False"], proc.stderr
+
+
+def test_a_virtualenv_behind_a_second_closed_folder_still_starts_the_service(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh clone in a 0700 temporary folder (`mktemp -d`) with a pyenv under /root (0700): one mount
+    namespace cannot open both, so the service runs as the gate's own user instead of failing with
+    `uvicorn: Permission denied`."""
+    if os.geteuid() != 0:
+        pytest.skip("only root gives the service a user of its own")
+    # below /tmp itself: pytest's own folders are closed already, and would be the one folder found
+    first, second = Path(tempfile.mkdtemp(prefix="authgate-pyenv-")), Path(tempfile.mkdtemp(prefix="authgate-clone-"))
+    for folder in (first, second):
+        (folder / "inside").mkdir()  # mkdtemp made it 0700
+    (first / "inside" / "python").write_text("")
+    monkeypatch.setattr(sys, "executable", str(first / "inside" / "python"))
+    monkeypatch.setattr(sys, "prefix", str(second / "inside"))
+    (tmp_path / "root").mkdir()
+    box = Sandbox.create(tmp_path / "root")
+    try:
+        assert box.uid is None and box.reopen is None
+        shut = " and ".join(sorted([str(first), str(second)]))
+        assert any(f"{shut} are closed to other users" in n for n in box.notes), box.notes
+    finally:
+        box.close()
+        for folder in (first, second):
+            shutil.rmtree(folder)
