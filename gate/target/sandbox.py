@@ -53,9 +53,9 @@ class Sandbox:
     uid: int | None = None  # None: the service runs as the gate's own user
     gid: int | None = None
     notes: list[str] = field(default_factory=list)  # what could not be isolated, said once
-    # (closed folder, the one entry of it the interpreter lives in): the service starts in a mount namespace
-    # of its own where that folder is an empty tmpfs with only that entry bound in (below)
-    reopen: tuple[str, str] | None = None
+    # (closed folder, the entry of it the interpreter or the virtualenv lives in), for each such folder: the
+    # service starts in a mount namespace of its own where each is an empty tmpfs with only its entries bound in
+    reopen: list[tuple[str, str]] | None = None
     scan_root: Path | None = None
     workdir_in_copy: Path | None = None  # the service's workdir in the copy (set by Sandbox.create)
     outside: Path | None = None  # the service's workdir when it lies outside the scan root (copied on its own)
@@ -70,27 +70,22 @@ class Sandbox:
         notes = harden_gate()
         base = Path(tempfile.mkdtemp(prefix="authgate-sbx-"))
         uid = gid = None
-        # every folder on the way to the interpreter or to the virtualenv that other users cannot pass: one
-        # is opened in a mount namespace; a second (a pyenv under /root 0700 and a checkout in a 0700 temporary
-        # folder) is not handled, and the service runs as the gate's own user instead of failing to start
-        shut = [c for p in (Path(sys.executable).resolve(), Path(sys.prefix)) if (c := _unreachable_by_others([p]))]
-        closed = shut[0] if shut else None
-        many = len({folder for folder, _ in shut}) > 1
-        reopen: tuple[str, str] | None = None
+        # every folder on the way to the interpreter or to the virtualenv that other users cannot pass (a pyenv
+        # under /root, a clone in a 0700 `mktemp -d`): each is opened in the service's mount namespace
+        paths = (Path(sys.executable).resolve(), Path(sys.prefix))
+        shut = list(dict.fromkeys(c for p in paths if (c := _unreachable_by_others([p]))))
+        reopen: list[tuple[str, str]] | None = None
         if os.geteuid() != 0:
             notes.append(
                 "the service runs as the gate's own user (the gate is not root, so it cannot give the service "
                 "a user of its own): it can write what this user can write"
             )
-        elif closed is not None and (many or (reopen := _reopening(closed)) is None):
-            why = (
-                f"{' and '.join(sorted({f for f, _ in shut}))} are closed to other users"
-                if many
-                else f"{closed[0]} is closed to other users, and no mount namespace is possible here"
-            )
+        elif shut and (reopen := _reopening(shut)) is None:
+            folders = " and ".join(dict.fromkeys(f for f, _ in shut))
             notes.append(
-                f"the service runs as the gate's own user: another user cannot reach the interpreter ({why}), "
-                "so it can write what this user can write"
+                f"the service runs as the gate's own user: another user cannot reach the interpreter ({folders} "
+                "closed to other users, and no mount namespace that opens it is possible here), so it can write "
+                "what this user can write"
             )
         else:
             uid = gid = _free_uid()
@@ -179,30 +174,39 @@ class Sandbox:
     def argv(self, argv: list[str], env: dict[str, str] | None = None) -> list[str]:
         """The command line that starts `argv` in the sandbox (with `env`, the environment it will get).
 
-        When the interpreter lies below a folder other users cannot pass (a pyenv under /root, 0700), the
-        service first enters a mount namespace of its own, where that folder is an empty tmpfs with only the
-        interpreter's entry bound back in, read-only (so the rest of root's home is not even visible), then
-        drops to the sandbox's user (util-linux `unshare` and `setpriv`). Folders of the service's own
-        `PYTHONPATH` (service.env) below the closed folder are bound back the same way, each on its own: a
-        user's `PYTHONPATH: /root/.cache/deps` is readable, the rest of `/root/.cache` is not."""
+        When the interpreter or the virtualenv lies below a folder other users cannot pass (a pyenv under
+        /root, a clone in a 0700 `mktemp -d`), the service first enters a mount namespace of its own, where
+        each such folder is an empty tmpfs with only the entry leading to them bound back in, read-only (so
+        the rest of root's home is not even visible), then drops to the sandbox's user (util-linux `unshare`
+        and `setpriv`). Folders of the service's own `PYTHONPATH` (service.env) below a closed folder are
+        bound back the same way, each on its own: a user's `PYTHONPATH: /root/.cache/deps` is readable,
+        the rest of `/root/.cache` is not."""
         if "/" not in argv[0] and shutil.which(argv[0], path=self.env({})["PATH"]) is None:
             raise NotFound(argv[0])  # said before any wrapper runs: `command not found`, not an exit code
         if self.reopen is None or self.uid is None:
             return argv
-        closed, entry = self.reopen
-        entries = [entry, *_entries_below(closed, (env or {}).get("PYTHONPATH", ""), entry)]
+        groups: dict[str, list[str]] = {}
+        for folder, entry in self.reopen:
+            groups.setdefault(folder, []).append(entry)
+        args: list[str] = []
+        for folder, entries in groups.items():
+            extra = _entries_below(folder, (env or {}).get("PYTHONPATH", ""), entries)
+            args += [folder, str(len(entries) + len(extra)), *entries, *extra]
+        # per closed folder: its entries bound aside, an empty tmpfs over the folder, the entries bound back
+        # read-only; then the sandbox's user
         script = (
-            'set -e; umask 022; k="$1" c="$2" u="$3" n="$4"; shift 4; mount --make-rprivate /; i=0; '
-            'for e in "$@"; do [ $i -lt $n ] || break; mkdir -p "$k/$i"; mount --bind "$c/$e" "$k/$i"; '
-            "i=$((i+1)); done; "
-            'mount -t tmpfs -o mode=0755 authgate "$c"; i=0; '
-            'while [ $i -lt $n ]; do e="$1"; shift; mkdir -p "$c/$e"; mount --bind "$k/$i" "$c/$e"; '
-            'mount -o remount,bind,ro "$c/$e"; i=$((i+1)); done; '
-            'umask 077; exec setpriv --reuid="$u" --regid="$u" --clear-groups -- env -u PWD "$@"'
+            r'set -e; umask 022; k="$1" u="$2" g="$3"; shift 3; mount --make-rprivate /; j=0; '
+            r'while [ $j -lt $g ]; do c="$1" n="$2"; shift 2; m=1; '
+            r'while [ $m -le $n ]; do eval "e=\"\${$m}\""; mkdir -p "$k/$j.$m"; mount --bind "$c/$e" "$k/$j.$m"; '
+            r"m=$((m+1)); done; "
+            r'mount -t tmpfs -o mode=0755 authgate "$c"; m=1; '
+            r'while [ $m -le $n ]; do eval "e=\"\${$m}\""; mkdir -p "$c/$e"; mount --bind "$k/$j.$m" "$c/$e"; '
+            r'mount -o remount,bind,ro "$c/$e"; m=$((m+1)); done; shift $n; j=$((j+1)); done; '
+            r'umask 077; exec setpriv --reuid="$u" --regid="$u" --clear-groups -- env -u PWD "$@"'
         )
         keep = str(self.base / "keep")
         wrapper = ["unshare", "--mount", "--", "sh", "-c", script, "authgate-sandbox"]
-        return [*wrapper, keep, closed, str(self.uid), str(len(entries)), *entries, *argv]
+        return [*wrapper, keep, str(self.uid), str(len(groups)), *args, *argv]
 
     def popen_kwargs(self) -> dict[str, Any]:
         """What `subprocess.Popen` needs to start a process in the sandbox: its own session and user (given
@@ -286,33 +290,35 @@ def _unreachable_by_others(paths: list[Path]) -> tuple[str, str] | None:
     return None
 
 
-def _entries_below(closed: str, pythonpath: str, entry: str) -> list[str]:
-    """The folders of a `PYTHONPATH` that lie below `closed` (relative to it), but not within `entry`."""
+def _entries_below(closed: str, pythonpath: str, entries: list[str]) -> list[str]:
+    """The folders of a `PYTHONPATH` that lie below `closed` (relative to it), but not within `entries`."""
     out: list[str] = []
     for part in pythonpath.split(os.pathsep):
         path = Path(part)
         if not path.is_absolute() or not path.is_dir() or not path.resolve().is_relative_to(closed):
             continue
         rel = str(path.resolve().relative_to(closed))
-        if rel != "." and not Path(rel).is_relative_to(entry) and rel not in out:
+        if rel != "." and not any(Path(rel).is_relative_to(e) for e in entries) and rel not in out:
             out.append(rel)
     return out
 
 
-def _reopening(closed: tuple[str, str]) -> tuple[str, str] | None:
-    """`closed` when the service can be started in a mount namespace that opens it (root, util-linux, a
-    kernel that allows one here: tried once); None otherwise."""
-    folder, entry = closed
-    below = Path(folder) / entry
-    if _unreachable_by_others([below]) not in (None, closed) or not (
-        shutil.which("unshare") and shutil.which("setpriv")
-    ):
-        return None  # a second closed folder further down: not handled
+def _reopening(shut: list[tuple[str, str]]) -> list[tuple[str, str]] | None:
+    """`shut` when the service can be started in a mount namespace that opens each of its folders (root,
+    util-linux, a kernel that allows one here: tried once); None otherwise."""
+    folders = {Path(f) for f, _ in shut}
+    for folder, entry in shut:
+        if _unreachable_by_others([Path(folder) / entry]) not in (None, (folder, entry)):
+            return None  # a second closed folder further down: not handled
+        if any(other != Path(folder) and Path(folder).is_relative_to(other) for other in folders):
+            return None  # one closed folder inside another: the tmpfs over the outer one would hide it
+    if not (shutil.which("unshare") and shutil.which("setpriv")):
+        return None
     try:
         ok = subprocess.run(["unshare", "--mount", "true"], capture_output=True, timeout=5).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         ok = False
-    return closed if ok else None
+    return shut if ok else None
 
 
 def _is_venv(path: Path) -> bool:

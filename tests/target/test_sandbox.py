@@ -184,7 +184,7 @@ def test_a_pythonpath_folder_below_a_closed_home_is_readable_and_nothing_beside_
     try:
         if box.reopen is None or box.uid is None:
             pytest.skip("the interpreter is open to other users here: no folder is reopened")
-        closed = Path(box.reopen[0])
+        closed = Path(box.reopen[0][0])
         deps = Path(tempfile.mkdtemp(prefix="authgate-test-deps-", dir=closed))
         beside = Path(tempfile.mkdtemp(prefix="authgate-test-beside-", dir=closed))
         try:
@@ -210,28 +210,56 @@ def test_a_pythonpath_folder_below_a_closed_home_is_readable_and_nothing_beside_
     assert proc.stdout.split() == ["imported", "False"], proc.stderr
 
 
-def test_a_virtualenv_behind_a_second_closed_folder_still_starts_the_service(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A fresh clone in a 0700 temporary folder (`mktemp -d`) with a pyenv under /root (0700): one mount
-    namespace cannot open both, so the service runs as the gate's own user instead of failing with
-    `uvicorn: Permission denied`."""
+def test_a_virtualenv_behind_a_second_closed_folder_is_reopened_too(tmp_path: Path) -> None:
+    """A fresh clone in a 0700 temporary folder (`mktemp -d`) with a pyenv under /root (0700): both folders
+    are opened in the service's mount namespace, and the service still runs as a user of its own (it failed
+    with `uvicorn: Permission denied`)."""
     if os.geteuid() != 0:
         pytest.skip("only root gives the service a user of its own")
-    # below /tmp itself: pytest's own folders are closed already, and would be the one folder found
-    first, second = Path(tempfile.mkdtemp(prefix="authgate-pyenv-")), Path(tempfile.mkdtemp(prefix="authgate-clone-"))
-    for folder in (first, second):
-        (folder / "inside").mkdir()  # mkdtemp made it 0700
-    (first / "inside" / "python").write_text("")
-    monkeypatch.setattr(sys, "executable", str(first / "inside" / "python"))
-    monkeypatch.setattr(sys, "prefix", str(second / "inside"))
-    (tmp_path / "root").mkdir()
-    box = Sandbox.create(tmp_path / "root")
+    clone = Path(tempfile.mkdtemp(prefix="authgate-clone-"))  # 0700, below /tmp: a second closed folder
     try:
-        assert box.uid is None and box.reopen is None
-        shut = " and ".join(sorted([str(first), str(second)]))
-        assert any(f"{shut} are closed to other users" in n for n in box.notes), box.notes
+        (clone / "venv" / "bin").mkdir(parents=True)
+        (clone / "venv" / "bin" / "tool").write_text("#!/bin/sh\necho reached $(id -u)\n")
+        (clone / "venv" / "bin" / "tool").chmod(0o755)
+        (clone / "secret.txt").write_text("beside the clone\n")
+        (tmp_path / "root").mkdir()
+        box = Sandbox.create(tmp_path / "root")
+        try:
+            if box.uid is None or box.reopen is None:
+                pytest.skip("no mount namespace here: the service runs as the gate's own user")
+            box.reopen = [*box.reopen, (str(clone), "venv")]  # what create() finds for a venv in such a clone
+            code = f"{clone}/venv/bin/tool; test -e {clone}/secret.txt && echo visible || echo hidden"
+            proc = subprocess.run(
+                box.argv(["sh", "-c", code]), cwd=box.root, capture_output=True, text=True, timeout=30,
+                **box.popen_kwargs(),
+            )  # fmt: skip
+            assert proc.stdout.split() == ["reached", str(box.uid), "hidden"], proc.stderr
+        finally:
+            box.close()
     finally:
-        box.close()
+        shutil.rmtree(clone)
+
+
+def test_create_finds_every_closed_folder_of_the_interpreter_and_the_virtualenv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root gives the service a user of its own")
+    first, second = Path(tempfile.mkdtemp(prefix="authgate-pyenv-")), Path(tempfile.mkdtemp(prefix="authgate-clone-"))
+    try:
+        for folder in (first, second):
+            (folder / "inside").mkdir()
+        (first / "inside" / "python").write_text("")
+        monkeypatch.setattr(sys, "executable", str(first / "inside" / "python"))
+        monkeypatch.setattr(sys, "prefix", str(second / "inside"))
+        (tmp_path / "root").mkdir()
+        box = Sandbox.create(tmp_path / "root")
+        try:
+            if box.reopen is None:
+                pytest.skip("no mount namespace here")
+            assert box.reopen == [(str(first), "inside"), (str(second), "inside")] and box.uid is not None
+        finally:
+            box.close()
+    finally:
         for folder in (first, second):
             shutil.rmtree(folder)
