@@ -23,8 +23,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -90,6 +88,11 @@ def write_jar(home: Path) -> Path:
 
 
 def _call(port: int, target: str, body: dict[str, object]) -> None:
+    # here, not at the top: `authgate scan` imports this module before it starts the JVM, and urllib.request
+    # is 22 ms of that; only the archive's build calls the server
+    import urllib.error
+    import urllib.request
+
     req = urllib.request.Request(
         f"http://127.0.0.1:{port}/",
         data=json.dumps(body).encode(),
